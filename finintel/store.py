@@ -1,0 +1,268 @@
+"""The case store: a folder of Parquet datasets and a manifest, append-only and idempotent by file hash.
+
+Layout::
+
+    case/
+      manifest/part-<sha>.parquet       one row per ingested file (written last: the commit point)
+      transactions/part-<sha>.parquet   rows of that file in the canonical schema
+      parties/ accounts/ rejects/       the same, per file
+      alerts/alerts.parquet             the latest screening run (replaced by each run)
+
+A part file whose hash is not in the manifest (an ingest that crashed half way) is
+ignored when reading and overwritten by the next ingest of that file. DuckDB can
+query the same files: ``SELECT * FROM 'case/transactions/*.parquet'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from finintel.errors import FinintelError, InputError
+from finintel.ingest._registry import Frames, detect_format, file_sha256, finish, get_reader
+from finintel.schema import frames as F
+
+__all__ = ["Case", "open_case"]
+
+_DATASETS = ("transactions", "parties", "accounts", "rejects")
+_SKIP_NAMES = ("readme", "sources", "license", "licence")
+SUMMARY_COLUMNS = ["file", "format", "sha256", "rows_read", "rows_written", "rows_rejected", "status", "error"]
+
+
+def open_case(path: str | os.PathLike[str]) -> Case:
+    """Open the case store at `path`, creating the folder if absent.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> case = fi.open_case(tempfile.mkdtemp())
+    >>> case.transactions().empty, list(case.manifest().columns[:3])
+    (True, ['file', 'sha256', 'format'])
+    """
+    return Case(path)
+
+
+class Case:
+    """A case store folder; see the module docstring for its layout."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError("a case store must be a folder, and this is a file", path=str(self.path))
+        for name in (*_DATASETS, "manifest", "alerts"):
+            (self.path / name).mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"<Case {self.path}: {len(self._manifest_files())} files ingested>"
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        format: str | None = None,
+        errors: Literal["raise", "collect"] = "raise",
+        **reader_options: Any,
+    ) -> pd.DataFrame:
+        """Read exports and store their frames; a file already ingested (same SHA-256) changes nothing.
+
+        Parameters
+        ----------
+        paths : path or iterable of paths
+            Files, or folders (read recursively; README/SOURCES/LICENSE files and hidden files skipped).
+        format : str, optional
+            Force one reader for every file instead of detecting each file's format.
+        errors : {"raise", "collect"}
+            A file that cannot be read at all: ``"raise"`` raises its error after the other
+            files are ingested; ``"collect"`` reports it in the summary's ``status`` and ``error``.
+        **reader_options
+            Passed to each reader (``account=``, ``tz=``, ``mapping=`` ...).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Per file: file, format, sha256, rows_read, rows_written, rows_rejected,
+            status (``ingested``, ``already ingested``, ``failed``), error.
+
+        Notes
+        -----
+        A row whose ``tx_id`` is already in the case from another file (overlapping
+        statements, both sides of one transfer) goes to rejects as a duplicate,
+        with the file and row where it was first seen.
+        """
+        rows: list[dict[str, Any]] = []
+        first_error: Exception | None = None
+        for path in _expand(paths):
+            try:
+                rows.append(self._ingest_one(path, format=format, options=reader_options))
+            except FinintelError as exc:
+                first_error = first_error or exc
+                rows.append({"file": str(path), "format": format, "status": "failed", "error": str(exc)})
+        summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        for c in ("rows_read", "rows_written", "rows_rejected"):
+            summary[c] = summary[c].astype("Int64")
+        if first_error is not None and errors == "raise":
+            first_error.summary = summary  # type: ignore[attr-defined]
+            raise first_error
+        return summary
+
+    def _ingest_one(self, path: Path, *, format: str | None, options: dict[str, Any]) -> dict[str, Any]:
+        sha = file_sha256(path)
+        done = self.manifest()
+        if sha in set(done["sha256"].dropna()):
+            prev = done.loc[done["sha256"] == sha].iloc[0]
+            return {"file": str(path), "format": prev["format"], "sha256": sha, "rows_read": 0, "rows_written": 0,
+                    "rows_rejected": 0, "status": "already ingested", "error": f"same content as {prev['file']}"}
+        reader = get_reader(format) if format else detect_format(path)
+        frames = finish(reader.read(path, **options), reader=reader, path=path, sha256=sha)
+        self.add(frames, options=options)
+        return {"file": str(path), "format": reader.name, "sha256": sha, "rows_read": frames.rows_read,
+                "rows_written": len(frames.transactions), "rows_rejected": len(frames.rejects), "status": "ingested", "error": None}
+
+    def add(self, frames: Frames, *, options: dict[str, Any] | None = None) -> Frames:
+        """Store frames already read (by :func:`finintel.read` or built in code) under their file hash.
+
+        Rows whose ``tx_id`` is already in the case move to rejects. Returns the frames as stored.
+        """
+        if not frames.sha256:
+            raise InputError("frames to add need a sha256 (read them with fi.read)")
+        if frames.sha256 in set(self.manifest()["sha256"].dropna()):
+            return frames
+        frames = self._drop_known(frames)
+        key = frames.sha256[:24]
+        for name in _DATASETS:
+            df = getattr(frames, name)
+            spec = F.FRAMES[name]
+            df = df[[c for c in spec.columns if c in df.columns]]
+            _atomic_write(F.to_arrow(df, spec), self.path / name / f"part-{key}.parquet")
+        entry = pd.DataFrame(
+            [{
+                "file": frames.path, "sha256": frames.sha256, "format": frames.format, "reader_version": frames.reader_version,
+                "rows_read": frames.rows_read, "rows_written": len(frames.transactions), "rows_rejected": len(frames.rejects),
+                "parties": len(frames.parties), "accounts": len(frames.accounts),
+                "ingested_at": pd.Timestamp(datetime.now(UTC)), "options": json.dumps(options or {}, default=str, sort_keys=True),
+            }]
+        )
+        _atomic_write(F.to_arrow(F.coerce(entry, F.MANIFEST), F.MANIFEST), self.path / "manifest" / f"part-{key}.parquet")
+        return frames
+
+    def _drop_known(self, frames: Frames) -> Frames:
+        tx = frames.transactions
+        if tx.empty:
+            return frames
+        known = self.transactions(columns=["tx_id", "source_file", "source_row"])
+        if known.empty:
+            return frames
+        hit = tx["tx_id"].isin(known["tx_id"])
+        if not hit.any():
+            return frames
+        where = known.drop_duplicates("tx_id").set_index("tx_id")
+        dup = tx[hit]
+        first = where.loc[dup["tx_id"]]
+        extra = pd.DataFrame({
+            "source_file": dup["source_file"].to_numpy(),
+            "source_row": dup["source_row"].to_numpy(),
+            "column": "tx_id",
+            "problem": [f"duplicate of a transaction already in the case ({f}, row {r})" for f, r in zip(first["source_file"], first["source_row"], strict=True)],
+            "raw": dup["tx_id"].to_numpy(),
+            "source_format": dup["source_format"].to_numpy(),
+            "source_sha256": dup["source_sha256"].to_numpy(),
+        })
+        frames.transactions = tx[~hit].reset_index(drop=True)
+        frames.rejects = F.coerce(pd.concat([frames.rejects, extra], ignore_index=True), F.REJECTS)
+        return frames
+
+    # ------------------------------------------------------------------ read
+
+    def transactions(self, columns: Sequence[str] | None = None, *, filter: Any = None) -> pd.DataFrame:
+        """All stored transactions in the canonical schema (optionally some columns, or an Arrow filter)."""
+        return self._read("transactions", columns, filter)
+
+    def parties(self) -> pd.DataFrame:
+        """People and organisations behind accounts (KYC from goAML, exchanges, statement headers)."""
+        return self._read("parties")
+
+    def accounts(self) -> pd.DataFrame:
+        """Account keys with holder party, institution, opened/closed."""
+        return self._read("accounts")
+
+    def rejects(self) -> pd.DataFrame:
+        """Every input row that is not in transactions, with file, row, column and the reason."""
+        return self._read("rejects")
+
+    def manifest(self) -> pd.DataFrame:
+        """One row per ingested file: file, sha256, format, reader version, row counts, time."""
+        files = sorted((self.path / "manifest").glob("part-*.parquet"))
+        if not files:
+            return F.empty(F.MANIFEST)
+        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+        return F.from_arrow(table, F.MANIFEST).sort_values("ingested_at", kind="stable").reset_index(drop=True)
+
+    def alerts(self) -> pd.DataFrame:
+        """Alerts of the latest screening run stored with :meth:`write_alerts` (empty if none)."""
+        path = self.path / "alerts" / "alerts.parquet"
+        if not path.exists():
+            return F.empty(F.ALERTS)
+        return F.from_arrow(pq.read_table(path), F.ALERTS)
+
+    def write_alerts(self, alerts: pd.DataFrame) -> Path:
+        """Store an alerts frame as the case's current screening result, replacing the previous one."""
+        alerts = F.coerce(alerts, F.ALERTS)
+        path = self.path / "alerts" / "alerts.parquet"
+        _atomic_write(F.to_arrow(alerts, F.ALERTS), path)
+        return path
+
+    def dataset(self, name: str = "transactions") -> ds.Dataset:
+        """The committed part files of one frame as a pyarrow Dataset (for partitioned, larger-than-memory reads)."""
+        spec = F.FRAMES[name]
+        return ds.dataset(self._committed(name), schema=spec.schema, format="parquet")
+
+    def _manifest_files(self) -> list[Path]:
+        return sorted((self.path / "manifest").glob("part-*.parquet"))
+
+    def _committed(self, name: str) -> list[str]:
+        keys = {p.name for p in self._manifest_files()}
+        return [str(p) for p in sorted((self.path / name).glob("part-*.parquet")) if p.name in keys]
+
+    def _read(self, name: str, columns: Sequence[str] | None = None, filter: Any = None) -> pd.DataFrame:
+        spec = F.FRAMES[name]
+        files = self._committed(name)
+        if not files:
+            df = F.empty(spec)
+            return df[list(columns)] if columns else df
+        table = ds.dataset(files, schema=spec.schema, format="parquet").to_table(columns=list(columns) if columns else None, filter=filter)
+        df = F.from_arrow(table, spec)
+        return df[list(columns)] if columns else df
+
+
+def _atomic_write(table: pa.Table, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out += [f for f in sorted(p.rglob("*")) if f.is_file() and not _skipped(f)]
+        else:
+            out.append(p)
+    return out
+
+
+def _skipped(path: Path) -> bool:
+    name = path.name.lower()
+    return name.startswith(".") or name.startswith(_SKIP_NAMES) or any(part.startswith(".") for part in path.parts[:-1] if part not in (".", ".."))
