@@ -32,6 +32,18 @@ def __getattr__(name: str) -> object:
     # Heavier subpackages load on first use: fi.detect, fi.graph, fi.viz, fi.synth, fi.resolve, fi.export, fi.datasets
     import importlib
 
-    if name in {"detect", "graph", "viz", "synth", "resolve", "export", "datasets", "profiles", "testing", "cli", "scale"}:
+    if name in {
+        "detect",
+        "graph",
+        "viz",
+        "synth",
+        "resolve",
+        "export",
+        "datasets",
+        "profiles",
+        "testing",
+        "cli",
+        "scale",
+    }:
         return importlib.import_module(f"finintel.{name}")
     raise AttributeError(f"module 'finintel' has no attribute {name!r}")

@@ -111,4 +111,4 @@ class MissingDependencyError(FinintelError, ImportError):
 
     def __init__(self, package: str, extra: str) -> None:
         self.package, self.extra = package, extra
-        super().__init__(f"{package} is needed for this; install it with: pip install \"finintel[{extra}]\"")
+        super().__init__(f'{package} is needed for this; install it with: pip install "finintel[{extra}]"')

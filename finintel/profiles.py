@@ -46,10 +46,31 @@ _BASE: dict[str, Any] = {
 # Corridors seen in trafficking and smuggling cases in the region (FATF/ESAAMLG 2018, UNODC 2022):
 # East Africa to the Gulf (labour recruitment), the Horn to Libya/Europe (smuggling), scam compounds in SE Asia.
 _EAST_AFRICA_CORRIDORS = [
-    ["KE", "SA"], ["KE", "AE"], ["KE", "QA"], ["KE", "OM"], ["KE", "LB"], ["KE", "MM"], ["KE", "KH"], ["KE", "LA"], ["KE", "TH"],
-    ["UG", "SA"], ["UG", "AE"], ["UG", "JO"], ["UG", "KE"],
-    ["ET", "SA"], ["ET", "LY"], ["ET", "SD"], ["ET", "DJ"], ["ET", "YE"], ["ET", "ZA"],
-    ["DJ", "YE"], ["DJ", "SA"], ["SO", "KE"], ["ER", "LY"], ["SD", "LY"], ["LY", "IT"],
+    ["KE", "SA"],
+    ["KE", "AE"],
+    ["KE", "QA"],
+    ["KE", "OM"],
+    ["KE", "LB"],
+    ["KE", "MM"],
+    ["KE", "KH"],
+    ["KE", "LA"],
+    ["KE", "TH"],
+    ["UG", "SA"],
+    ["UG", "AE"],
+    ["UG", "JO"],
+    ["UG", "KE"],
+    ["ET", "SA"],
+    ["ET", "LY"],
+    ["ET", "SD"],
+    ["ET", "DJ"],
+    ["ET", "YE"],
+    ["ET", "ZA"],
+    ["DJ", "YE"],
+    ["DJ", "SA"],
+    ["SO", "KE"],
+    ["ER", "LY"],
+    ["SD", "LY"],
+    ["LY", "IT"],
 ]
 _HIGH_RISK_COUNTRIES = ["LY", "YE", "SD", "SS", "MM", "KH", "LA", "KP", "IR", "SY"]
 
@@ -65,7 +86,15 @@ PROFILES: dict[str, dict[str, Any]] = {
         "mm_balance_cap": 500_000.0,
         "high_risk_corridors": _EAST_AFRICA_CORRIDORS,
         "high_risk_countries": _HIGH_RISK_COUNTRIES,
-        "fx_to_local": {"USD": 129.0, "EUR": 140.0, "UGX": 0.035, "ETB": 1.05, "DJF": 0.73, "USDT-TRC20": 129.0, "USDT": 129.0},
+        "fx_to_local": {
+            "USD": 129.0,
+            "EUR": 140.0,
+            "UGX": 0.035,
+            "ETB": 1.05,
+            "DJF": 0.73,
+            "USDT-TRC20": 129.0,
+            "USDT": 129.0,
+        },
     },
     "UG": {
         **_BASE,
@@ -131,13 +160,17 @@ def get_profile(name: str | Mapping[str, Any] = "generic", **overrides: Any) -> 
     return base
 
 
-def resolve_params(detector: str, defaults: Mapping[str, Any], profile: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+def resolve_params(
+    detector: str, defaults: Mapping[str, Any], profile: Mapping[str, Any], overrides: Mapping[str, Any]
+) -> dict[str, Any]:
     """Parameters for one detector: explicit overrides, then ``profile["<detector>.<param>"]``,
     then ``profile[<param>]``, then the detector's own default. Unknown override names raise ConfigError.
     """
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
-        raise ConfigError(f"detector {detector!r} has no parameter(s) {', '.join(unknown)}; it takes {', '.join(sorted(defaults))}")
+        raise ConfigError(
+            f"detector {detector!r} has no parameter(s) {', '.join(unknown)}; it takes {', '.join(sorted(defaults))}"
+        )
     out: dict[str, Any] = {}
     for name, default in defaults.items():
         if name in overrides:

@@ -121,13 +121,29 @@ class Case:
         done = self.manifest()
         if sha in set(done["sha256"].dropna()):
             prev = done.loc[done["sha256"] == sha].iloc[0]
-            return {"file": str(path), "format": prev["format"], "sha256": sha, "rows_read": 0, "rows_written": 0,
-                    "rows_rejected": 0, "status": "already ingested", "error": f"same content as {prev['file']}"}
+            return {
+                "file": str(path),
+                "format": prev["format"],
+                "sha256": sha,
+                "rows_read": 0,
+                "rows_written": 0,
+                "rows_rejected": 0,
+                "status": "already ingested",
+                "error": f"same content as {prev['file']}",
+            }
         reader = get_reader(format) if format else detect_format(path)
         frames = finish(reader.read(path, **options), reader=reader, path=path, sha256=sha)
         self.add(frames, options=options)
-        return {"file": str(path), "format": reader.name, "sha256": sha, "rows_read": frames.rows_read,
-                "rows_written": len(frames.transactions), "rows_rejected": len(frames.rejects), "status": "ingested", "error": None}
+        return {
+            "file": str(path),
+            "format": reader.name,
+            "sha256": sha,
+            "rows_read": frames.rows_read,
+            "rows_written": len(frames.transactions),
+            "rows_rejected": len(frames.rejects),
+            "status": "ingested",
+            "error": None,
+        }
 
     def add(self, frames: Frames, *, options: dict[str, Any] | None = None) -> Frames:
         """Store frames already read (by :func:`finintel.read` or built in code) under their file hash.
@@ -146,14 +162,25 @@ class Case:
             df = df[[c for c in spec.columns if c in df.columns]]
             _atomic_write(F.to_arrow(df, spec), self.path / name / f"part-{key}.parquet")
         entry = pd.DataFrame(
-            [{
-                "file": frames.path, "sha256": frames.sha256, "format": frames.format, "reader_version": frames.reader_version,
-                "rows_read": frames.rows_read, "rows_written": len(frames.transactions), "rows_rejected": len(frames.rejects),
-                "parties": len(frames.parties), "accounts": len(frames.accounts),
-                "ingested_at": pd.Timestamp(datetime.now(UTC)), "options": json.dumps(options or {}, default=str, sort_keys=True),
-            }]
+            [
+                {
+                    "file": frames.path,
+                    "sha256": frames.sha256,
+                    "format": frames.format,
+                    "reader_version": frames.reader_version,
+                    "rows_read": frames.rows_read,
+                    "rows_written": len(frames.transactions),
+                    "rows_rejected": len(frames.rejects),
+                    "parties": len(frames.parties),
+                    "accounts": len(frames.accounts),
+                    "ingested_at": pd.Timestamp(datetime.now(UTC)),
+                    "options": json.dumps(options or {}, default=str, sort_keys=True),
+                }
+            ]
         )
-        _atomic_write(F.to_arrow(F.coerce(entry, F.MANIFEST), F.MANIFEST), self.path / "manifest" / f"part-{key}.parquet")
+        _atomic_write(
+            F.to_arrow(F.coerce(entry, F.MANIFEST), F.MANIFEST), self.path / "manifest" / f"part-{key}.parquet"
+        )
         return frames
 
     def _drop_known(self, frames: Frames) -> Frames:
@@ -169,15 +196,20 @@ class Case:
         where = known.drop_duplicates("tx_id").set_index("tx_id")
         dup = tx[hit]
         first = where.loc[dup["tx_id"]]
-        extra = pd.DataFrame({
-            "source_file": dup["source_file"].to_numpy(),
-            "source_row": dup["source_row"].to_numpy(),
-            "column": "tx_id",
-            "problem": [f"duplicate of a transaction already in the case ({f}, row {r})" for f, r in zip(first["source_file"], first["source_row"], strict=True)],
-            "raw": dup["tx_id"].to_numpy(),
-            "source_format": dup["source_format"].to_numpy(),
-            "source_sha256": dup["source_sha256"].to_numpy(),
-        })
+        extra = pd.DataFrame(
+            {
+                "source_file": dup["source_file"].to_numpy(),
+                "source_row": dup["source_row"].to_numpy(),
+                "column": "tx_id",
+                "problem": [
+                    f"duplicate of a transaction already in the case ({f}, row {r})"
+                    for f, r in zip(first["source_file"], first["source_row"], strict=True)
+                ],
+                "raw": dup["tx_id"].to_numpy(),
+                "source_format": dup["source_format"].to_numpy(),
+                "source_sha256": dup["source_sha256"].to_numpy(),
+            }
+        )
         frames.transactions = tx[~hit].reset_index(drop=True)
         frames.rejects = F.coerce(pd.concat([frames.rejects, extra], ignore_index=True), F.REJECTS)
         return frames
@@ -240,7 +272,9 @@ class Case:
         if not files:
             df = F.empty(spec)
             return df[list(columns)] if columns else df
-        table = ds.dataset(files, schema=spec.schema, format="parquet").to_table(columns=list(columns) if columns else None, filter=filter)
+        table = ds.dataset(files, schema=spec.schema, format="parquet").to_table(
+            columns=list(columns) if columns else None, filter=filter
+        )
         df = F.from_arrow(table, spec)
         return df[list(columns)] if columns else df
 
@@ -265,4 +299,8 @@ def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) ->
 
 def _skipped(path: Path) -> bool:
     name = path.name.lower()
-    return name.startswith(".") or name.startswith(_SKIP_NAMES) or any(part.startswith(".") for part in path.parts[:-1] if part not in (".", ".."))
+    return (
+        name.startswith(".")
+        or name.startswith(_SKIP_NAMES)
+        or any(part.startswith(".") for part in path.parts[:-1] if part not in (".", ".."))
+    )

@@ -12,7 +12,9 @@ from finintel.schema import frames as F
 __all__ = ["assert_alerts_equal", "transactions"]
 
 
-def transactions(rows: Iterable[tuple[Any, ...] | dict[str, Any]], *, currency: str = "KES", channel: str = "bank") -> pd.DataFrame:
+def transactions(
+    rows: Iterable[tuple[Any, ...] | dict[str, Any]], *, currency: str = "KES", channel: str = "bank"
+) -> pd.DataFrame:
     """A canonical transactions frame from literal rows.
 
     Each row is ``(sender, receiver, amount, timestamp)`` (optionally more columns as a dict);
@@ -32,8 +34,15 @@ def transactions(rows: Iterable[tuple[Any, ...] | dict[str, Any]], *, currency: 
             rec = {"tx_id": f"t{i}", "currency": currency, "channel": channel, **row}
         else:
             sender, receiver, amount, ts, *rest = row
-            rec = {"tx_id": f"t{i}", "sender": sender, "receiver": receiver, "amount": float(amount), "timestamp": ts,
-                   "currency": currency, "channel": channel}
+            rec = {
+                "tx_id": f"t{i}",
+                "sender": sender,
+                "receiver": receiver,
+                "amount": float(amount),
+                "timestamp": ts,
+                "currency": currency,
+                "channel": channel,
+            }
             if rest:
                 rec.update(rest[0])
         records.append(rec)

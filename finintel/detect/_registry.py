@@ -49,7 +49,9 @@ _DETECTORS: dict[str, Detector] = {}
 _LOADED = False
 
 
-def register(name: str, *, partition: Partition = "account") -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+def register(
+    name: str, *, partition: Partition = "account"
+) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a detector under `name`.
 
     Parameters
@@ -113,7 +115,9 @@ def _check_alerts(name: str, alerts: pd.DataFrame) -> pd.DataFrame:
     if alerts.empty and list(alerts.columns[: len(F.ALERT_COLUMNS)]) != list(F.ALERT_COLUMNS):
         return F.empty(F.ALERTS)
     if tuple(alerts.columns[: len(F.ALERT_COLUMNS)]) != F.ALERT_COLUMNS:
-        raise TypeError(f"detector {name!r} returned columns {list(alerts.columns)}; the first must be {F.ALERT_COLUMNS}")
+        raise TypeError(
+            f"detector {name!r} returned columns {list(alerts.columns)}; the first must be {F.ALERT_COLUMNS}"
+        )
     return alerts
 
 

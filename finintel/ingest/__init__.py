@@ -5,6 +5,14 @@ use and registers its readers with :func:`register_reader`; ``fi.read`` picks on
 by sniffing the file's first bytes.
 """
 
-from finintel.ingest._registry import Frames, Reader, available_readers, detect_format, file_sha256, read, register_reader
+from finintel.ingest._registry import (
+    Frames,
+    Reader,
+    available_readers,
+    detect_format,
+    file_sha256,
+    read,
+    register_reader,
+)
 
 __all__ = ["Frames", "Reader", "available_readers", "detect_format", "file_sha256", "read", "register_reader"]

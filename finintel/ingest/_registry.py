@@ -211,7 +211,10 @@ def finish(frames: Frames, *, reader: Reader, path: Path, sha256: str) -> Frames
                 "source_row": bad["source_row"].to_numpy() if "source_row" in bad else None,
                 "column": failures["column"].to_numpy(),
                 "problem": failures["problem"].to_numpy(),
-                "raw": [json.dumps({k: _jsonable(v) for k, v in r.items()}, ensure_ascii=False) for r in bad.to_dict("records")],
+                "raw": [
+                    json.dumps({k: _jsonable(v) for k, v in r.items()}, ensure_ascii=False)
+                    for r in bad.to_dict("records")
+                ],
                 "source_format": name,
                 "source_sha256": sha256,
             }
@@ -219,8 +222,12 @@ def finish(frames: Frames, *, reader: Reader, path: Path, sha256: str) -> Frames
         rejects = pd.concat([rejects, extra], ignore_index=True) if len(rejects) else extra
     frames.transactions = valid
     frames.rejects = F.coerce(rejects, F.REJECTS, path=src)
-    frames.parties = F.coerce(frames.parties.assign(**prov) if len(frames.parties) else frames.parties, F.PARTIES, path=src)
-    frames.accounts = F.coerce(frames.accounts.assign(**prov) if len(frames.accounts) else frames.accounts, F.ACCOUNTS, path=src)
+    frames.parties = F.coerce(
+        frames.parties.assign(**prov) if len(frames.parties) else frames.parties, F.PARTIES, path=src
+    )
+    frames.accounts = F.coerce(
+        frames.accounts.assign(**prov) if len(frames.accounts) else frames.accounts, F.ACCOUNTS, path=src
+    )
     frames.format, frames.path, frames.sha256, frames.reader_version = name, src, sha256, reader.version
     frames.rows_read = max(frames.rows_read, len(valid) + len(frames.rejects))
     return frames

@@ -53,13 +53,20 @@ def decode_text(path: Path, raw: bytes | None = None, encodings: Iterable[str] =
     the byte offset and line of the first undecodable byte, so a user can find it.
     """
     data = raw if raw is not None else path.read_bytes()
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError as exc:
-                raise InputError(f"starts with a {enc} byte-order mark but is not valid {enc}: {exc.reason}", path=str(path)) from None
+                raise InputError(
+                    f"starts with a {enc} byte-order mark but is not valid {enc}: {exc.reason}", path=str(path)
+                ) from None
     first_error: UnicodeDecodeError | None = None
     tried = []
     for enc in encodings:
@@ -71,7 +78,7 @@ def decode_text(path: Path, raw: bytes | None = None, encodings: Iterable[str] =
     assert first_error is not None
     line = data[: first_error.start].count(b"\n") + 1
     raise InputError(
-        f"cannot decode byte {data[first_error.start:first_error.start + 1]!r} at offset {first_error.start} "
+        f"cannot decode byte {data[first_error.start : first_error.start + 1]!r} at offset {first_error.start} "
         f"as {' or '.join(tried)}; pass encoding= (e.g. 'cp1252') if the export uses another encoding",
         path=str(path),
         row=line,
@@ -113,7 +120,11 @@ def decimal_array(texts: pd.Series | pa.Array, *, scale: int = 18) -> tuple[pa.A
     Returns ``(decimals, ok_mask)``; rows that are not numbers are null in `decimals`
     and False in `ok_mask`.
     """
-    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts.astype(object).where(texts.notna(), None), type=pa.string(), from_pandas=True)
+    arr = (
+        texts
+        if isinstance(texts, pa.Array | pa.ChunkedArray)
+        else pa.array(texts.astype(object).where(texts.notna(), None), type=pa.string(), from_pandas=True)
+    )
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     cleaned = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"[\s,'_]", "")
@@ -122,7 +133,12 @@ def decimal_array(texts: pd.Series | pa.Array, *, scale: int = 18) -> tuple[pa.A
     safe = pc.if_else(ok, cleaned, pa.scalar(None, pa.string()))
     # pyarrow casts strings to decimal exactly; strings with more decimals than the scale are refused
     parts = pc.split_pattern(safe, ".", max_splits=1)
-    frac_len = pc.utf8_length(pc.list_element(pc.if_else(pc.greater(pc.list_value_length(parts), 1), parts, pa.scalar(["0", ""], pa.list_(pa.string()))), 1))
+    frac_len = pc.utf8_length(
+        pc.list_element(
+            pc.if_else(pc.greater(pc.list_value_length(parts), 1), parts, pa.scalar(["0", ""], pa.list_(pa.string()))),
+            1,
+        )
+    )
     ok = pc.and_(ok, pc.fill_null(pc.less_equal(frac_len, scale), False))
     safe = pc.if_else(ok, safe, pa.scalar(None, pa.string()))
     dec = pc.cast(pc.cast(safe, pa.decimal128(38, scale)), F.DECIMAL)
@@ -152,10 +168,15 @@ def safe_xml_parser(**kwargs: Any) -> Any:
     """An lxml parser that never resolves entities, loads DTDs or touches the network."""
     from lxml import etree
 
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False, **kwargs)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False, **kwargs
+    )
 
 
 def refuse_dtd(path: Path, head: bytes) -> None:
     """Refuse XML with a DOCTYPE that declares entities (XXE, billion laughs) before parsing."""
     if re.search(rb"<!DOCTYPE[^>]*\[", head, flags=re.I) or re.search(rb"<!ENTITY", head, flags=re.I):
-        raise UnsafeInputError("the XML declares a DTD with entities; refused (external entities and entity expansion are not allowed)", path=str(path))
+        raise UnsafeInputError(
+            "the XML declares a DTD with entities; refused (external entities and entity expansion are not allowed)",
+            path=str(path),
+        )

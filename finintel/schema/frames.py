@@ -75,7 +75,7 @@ class Frame:
         return tuple(self.schema.names)
 
 
-def _s(name: str, typ: pa.DataType = pa.string(), doc: str = "") -> pa.Field:
+def _s(name: str, typ: pa.DataType = pa.string(), doc: str = "") -> pa.Field:  # noqa: B008 - immutable type singleton
     return pa.field(name, typ, metadata={"doc": doc} if doc else None)
 
 
@@ -291,7 +291,9 @@ def from_arrow(table: pa.Table, frame: Frame | str) -> pd.DataFrame:
             if isinstance(dtype, pd.ArrowDtype):
                 data[name] = pd.Series(pd.arrays.ArrowExtensionArray(col), name=name)
             elif isinstance(dtype, pd.StringDtype):
-                data[name] = pd.Series(col.to_pandas(types_mapper={pa.string(): dtype, pa.large_string(): dtype}.get), name=name).astype(dtype)
+                data[name] = pd.Series(
+                    col.to_pandas(types_mapper={pa.string(): dtype, pa.large_string(): dtype}.get), name=name
+                ).astype(dtype)
             else:
                 data[name] = pd.Series(col.to_pandas(), name=name).astype(dtype)
         else:
@@ -346,11 +348,21 @@ def coerce(df: pd.DataFrame, frame: Frame | str, *, lazy: bool = False, path: st
     for field in spec.schema:
         name = field.name
         if name not in df.columns:
-            out[name] = pd.Series(pd.NA, index=index, dtype=_pandas_dtype(field.type) if not pa.types.is_list(field.type) else object)
+            out[name] = pd.Series(
+                pd.NA, index=index, dtype=_pandas_dtype(field.type) if not pa.types.is_list(field.type) else object
+            )
             continue
         col, bad = _coerce_column(df[name], field.type, name)
         for label in bad.index[:50]:
-            failures.append({"path": path, "row": label, "column": name, "problem": bad[label], "value": _short(df[name].get(label))})
+            failures.append(
+                {
+                    "path": path,
+                    "row": label,
+                    "column": name,
+                    "problem": bad[label],
+                    "value": _short(df[name].get(label)),
+                }
+            )
         if not bad.empty and not lazy:
             _raise(failures, spec, path)
         out[name] = col
@@ -359,7 +371,9 @@ def coerce(df: pd.DataFrame, frame: Frame | str, *, lazy: bool = False, path: st
     if failures:
         _raise(failures, spec, path)
     for name, cats in (spec.categories or {}).items():
-        result[name] = pd.Categorical(result[name].astype(object).where(result[name].notna(), None), categories=list(cats))
+        result[name] = pd.Categorical(
+            result[name].astype(object).where(result[name].notna(), None), categories=list(cats)
+        )
     extra = [c for c in df.columns if c not in spec.columns]
     for c in extra:
         result[c] = df[c]
@@ -406,7 +420,11 @@ def _coerce_column(col: pd.Series, typ: pa.DataType, name: str) -> tuple[pd.Seri
         if pd.api.types.is_datetime64_any_dtype(col.dtype):
             ts = col
         else:
-            ts = pd.to_datetime(col, errors="coerce", utc=True, format="mixed") if len(col) else pd.Series(pd.NaT, index=col.index)
+            ts = (
+                pd.to_datetime(col, errors="coerce", utc=True, format="mixed")
+                if len(col)
+                else pd.Series(pd.NaT, index=col.index)
+            )
         if getattr(ts.dt, "tz", None) is None:
             ts = ts.dt.tz_localize("UTC")
         ts = ts.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
@@ -430,13 +448,15 @@ def _coerce_column(col: pd.Series, typ: pa.DataType, name: str) -> tuple[pd.Seri
         ok = col.map(lambda v: isinstance(v, list | tuple | np.ndarray))
         vals = [[str(x) for x in v] if good else [] for v, good in zip(col, ok, strict=True)]
         arr = pd.arrays.ArrowExtensionArray(pa.array(vals, type=typ))
-        return pd.Series(arr, index=col.index), pd.Series("expected a list", index=col.index[~ok.astype(bool)], dtype=object)
+        return pd.Series(arr, index=col.index), pd.Series(
+            "expected a list", index=col.index[~ok.astype(bool)], dtype=object
+        )
     if pa.types.is_date(typ):
         d = pd.to_datetime(col, errors="coerce")
         bad = col.notna() & d.isna()
-        return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(d.dt.date.where(d.notna(), None), type=typ)), index=col.index), pd.Series(
-            "expected a date", index=col.index[bad], dtype=object
-        )
+        return pd.Series(
+            pd.arrays.ArrowExtensionArray(pa.array(d.dt.date.where(d.notna(), None), type=typ)), index=col.index
+        ), pd.Series("expected a date", index=col.index[bad], dtype=object)
     raise TypeError(f"no coercion for {typ}")  # pragma: no cover - schema is fixed above
 
 
@@ -482,7 +502,15 @@ def _check_values(df: pd.DataFrame, spec: Frame, path: str | None) -> list[dict[
 
     def add(mask: pd.Series, column: str, problem: str) -> None:
         for label in df.index[mask.to_numpy(dtype=bool, na_value=True)][:50]:
-            failures.append({"path": path, "row": label, "column": column, "problem": problem, "value": _short(df.at[label, column])})
+            failures.append(
+                {
+                    "path": path,
+                    "row": label,
+                    "column": column,
+                    "problem": problem,
+                    "value": _short(df.at[label, column]),
+                }
+            )
 
     for name in spec.required:
         add(df[name].isna(), name, "missing value")
@@ -554,7 +582,9 @@ def validate_transactions(df: pd.DataFrame, *, lazy: bool = False, path: str | N
         fill: dict[str, Any] = {}
         if "amount_exact" not in df.columns:
             amt = pd.to_numeric(df["amount"], errors="coerce")
-            fill["amount_exact"] = amt.map(lambda v: None if pd.isna(v) or not np.isfinite(v) else Decimal(repr(float(v))))
+            fill["amount_exact"] = amt.map(
+                lambda v: None if pd.isna(v) or not np.isfinite(v) else Decimal(repr(float(v)))
+            )
         if "status" not in df.columns:
             fill["status"] = "completed"
         if fill:

@@ -44,7 +44,16 @@ __all__ = [
     "tron_key",
 ]
 
-COUNTRY_CALLING_CODES = {"KE": "254", "UG": "256", "ET": "251", "DJ": "253", "TZ": "255", "RW": "250", "SO": "252", "SS": "211"}
+COUNTRY_CALLING_CODES = {
+    "KE": "254",
+    "UG": "256",
+    "ET": "251",
+    "DJ": "253",
+    "TZ": "255",
+    "RW": "250",
+    "SO": "252",
+    "SS": "211",
+}
 """Calling codes of the countries finintel serves first, and their neighbours."""
 
 _MASK = re.compile(r"^[+\d]*[*xX•]{2,}[\d]*$")
@@ -228,7 +237,18 @@ def guess_key(text: str, country: str = "KE") -> str | None:
     t = str(text).strip()
     if not t:
         return None
-    if ":" in t and key_namespace(t) in {"msisdn", "masked", "iban", "acct", "eth", "trx", "btc", "cash", "paybill", "exch"}:
+    if ":" in t and key_namespace(t) in {
+        "msisdn",
+        "masked",
+        "iban",
+        "acct",
+        "eth",
+        "trx",
+        "btc",
+        "cash",
+        "paybill",
+        "exch",
+    }:
         return t
     for make in (evm_key, tron_key, btc_key):
         try:

@@ -43,7 +43,9 @@ def test_bad_phone_raises_with_example():
 
 
 def test_evm_lower_cased_and_validated():
-    assert keys.evm_key("0xABCDEF0123456789abcdef0123456789ABCDEF01") == "eth:0xabcdef0123456789abcdef0123456789abcdef01"
+    assert (
+        keys.evm_key("0xABCDEF0123456789abcdef0123456789ABCDEF01") == "eth:0xabcdef0123456789abcdef0123456789abcdef01"
+    )
     with pytest.raises(InputError):
         keys.evm_key("0x123")
 
