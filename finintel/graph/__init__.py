@@ -1,0 +1,11 @@
+"""Network views of transactions: flow and transaction graphs, ego networks, analysis and tracing.
+
+>>> from finintel.testing import transactions
+>>> G = fi.graph.flow_graph(transactions([("a", "b", 100, "2024-03-01")]))
+>>> list(G.edges(data="total"))
+[('a', 'b', 100.0)]
+"""
+
+from finintel.graph.build import NODE_KINDS, ego_network, flow_graph, node_kind, node_table, transaction_graph
+
+__all__ = ["NODE_KINDS", "ego_network", "flow_graph", "node_kind", "node_table", "transaction_graph"]
