@@ -147,7 +147,6 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
     """Write alerts (or any frame) to .parquet, .csv or .jsonl, deterministically (same input, same bytes)."""
     import pyarrow.parquet as pq
 
-    from finintel.export._csv import neutralise_frame
     from finintel.schema import frames as F
 
     path = Path(path)
@@ -161,7 +160,7 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
         pq.write_table(table, path)
     elif suffix == ".csv":
         flat = _flat(df)
-        neutralise_frame(flat).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        _neutralise(flat).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     elif suffix in (".jsonl", ".ndjson"):
         with open(path, "w", encoding="utf-8", newline="\n") as fh:
             for rec in df.to_dict("records"):
@@ -171,6 +170,17 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
     else:
         raise ConfigError(f"{path}: unsupported output type {suffix or '(none)'}; use .parquet, .csv or .jsonl")
     return path
+
+
+def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR) with a quote."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or isinstance(out[c].dtype, pd.StringDtype):
+            out[c] = out[c].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+            )
+    return out
 
 
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
