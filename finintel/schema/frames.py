@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import numpy as np
@@ -481,7 +481,7 @@ def _coerce_decimal(col: pd.Series, typ: pa.DataType) -> tuple[pd.Series, pd.Ser
             d = v if isinstance(v, Decimal) else Decimal(str(v).strip())
             if not d.is_finite():
                 raise ValueError
-            q = d.quantize(quantum)
+            q = d.quantize(quantum, context=Context(prec=typ.precision + 2))  # the default 28 digits refuse 20-digit token values
             if q != d:
                 problems[label] = f"more than {typ.scale} decimal places"
                 values.append(None)
