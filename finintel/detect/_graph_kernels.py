@@ -1,0 +1,323 @@
+"""Array kernels for the time-respecting graph detectors (scatter-gather, cycle, chain, pass-through).
+
+NetworkX costs about 10 µs per edge to build and its cycle search is unbounded, so the
+graph detectors work on plain numpy arrays instead:
+
+- :func:`edge_arrays` turns a transactions frame into integer-coded edges sorted by
+  ``(timestamp, tx_id)`` (so results never depend on row order), with CSR adjacency
+  (``out_ptr``/``out_idx`` grouped by sender, ``in_ptr``/``in_idx`` by receiver, each
+  block sorted by time).
+- :func:`two_hop_pairs` lists, fully vectorised with ``searchsorted``, every pair of edges
+  ``x -> u`` then ``u -> y`` where the second follows the first within a window.
+- :func:`core_edges` trims the static graph to its directed 2-core (accounts that both
+  send and receive, repeatedly), the only place a cycle can live.
+- :func:`temporal_cycles` runs a bounded depth-first search from each candidate start
+  edge: hops later in time, within the window, amounts in a band around the first leg,
+  at most ``max_length`` hops and ``max_steps`` expansions per start edge.
+
+Hops with the *same* timestamp count as in order (sources with dates only, such as many
+bank statements, would otherwise lose every same-day hop); paths never revisit an account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from finintel.errors import ConfigError
+
+__all__ = [
+    "EdgeArrays",
+    "core_edges",
+    "duration_text",
+    "edge_arrays",
+    "span_text",
+    "temporal_cycles",
+    "timestamp",
+    "to_us",
+    "two_hop_pairs",
+]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class EdgeArrays:
+    """Integer-coded edges of a transactions frame, sorted by ``(timestamp, tx_id)``.
+
+    ``accounts[src[i]] -> accounts[dst[i]]`` moved ``amount[i]`` of ``currencies[cur[i]]``
+    at ``t[i]`` (microseconds since the epoch, UTC) in transaction ``tx_id[i]``.
+    ``out_idx[out_ptr[n]:out_ptr[n + 1]]`` are the edges account ``n`` sent, in time order;
+    ``in_idx[in_ptr[n]:in_ptr[n + 1]]`` the ones it received.
+    """
+
+    accounts: npt.NDArray[np.object_]
+    tx_id: npt.NDArray[np.object_]
+    src: IntArray
+    dst: IntArray
+    t: IntArray
+    amount: FloatArray
+    cur: IntArray
+    currencies: npt.NDArray[np.object_]
+    out_ptr: IntArray
+    out_idx: IntArray
+    in_ptr: IntArray
+    in_idx: IntArray
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.src.shape[0])
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.accounts.shape[0])
+
+    def degree(self) -> IntArray:
+        """Edges sent plus edges received, per account."""
+        return np.diff(self.out_ptr) + np.diff(self.in_ptr)
+
+
+def to_us(window: str | pd.Timedelta, name: str = "window") -> int:
+    """A pandas offset alias (``"24h"``, ``"30D"``) as whole microseconds.
+
+    >>> to_us("24h")
+    86400000000
+    """
+    try:
+        delta = pd.Timedelta(window)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{name} must be a duration such as '24h' or '30D', got {window!r}") from exc
+    if pd.isna(delta) or delta <= pd.Timedelta(0):
+        raise ConfigError(f"{name} must be a positive duration such as '24h' or '30D', got {window!r}")
+    return int(delta // pd.Timedelta(1, "us"))
+
+
+def edge_arrays(tx: pd.DataFrame) -> EdgeArrays:
+    """Edges of `tx` as arrays; self-transfers and rows without a positive amount are left out.
+
+    >>> from finintel.testing import transactions
+    >>> E = edge_arrays(transactions([("b", "a", 5, "2024-03-02"), ("a", "b", 9, "2024-03-01")]))
+    >>> list(E.tx_id), list(E.accounts[E.src]), E.out_ptr.tolist()
+    (['t2', 't1'], ['a', 'b'], [0, 1, 2])
+    """
+    keep = tx["sender"].notna() & tx["receiver"].notna() & (tx["sender"] != tx["receiver"]) & (tx["amount"] > 0)
+    df = pd.DataFrame(
+        {
+            "tx_id": tx["tx_id"].astype(str).to_numpy(dtype=object),
+            "t": _micros(tx["timestamp"]),
+            "sender": tx["sender"].astype(object).to_numpy(),
+            "receiver": tx["receiver"].astype(object).to_numpy(),
+            "amount": tx["amount"].to_numpy(dtype=np.float64, na_value=np.nan),
+            "currency": tx["currency"].astype(object).fillna("").to_numpy(),
+        }
+    )[keep.fillna(False).to_numpy(dtype=bool)]
+    df = df.sort_values(["t", "tx_id"], kind="stable").reset_index(drop=True)
+    accounts = np.unique(np.concatenate([df["sender"].to_numpy(dtype=str), df["receiver"].to_numpy(dtype=str)]))
+    src = np.searchsorted(accounts, df["sender"].to_numpy(dtype=str)).astype(np.int64)
+    dst = np.searchsorted(accounts, df["receiver"].to_numpy(dtype=str)).astype(np.int64)
+    currencies, cur = np.unique(df["currency"].to_numpy(dtype=str), return_inverse=True)
+    n = len(accounts)
+    out_idx = np.argsort(src, kind="stable").astype(np.int64)  # edges already in time order
+    in_idx = np.argsort(dst, kind="stable").astype(np.int64)
+    out_ptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).astype(np.int64)
+    in_ptr = np.concatenate([[0], np.cumsum(np.bincount(dst, minlength=n))]).astype(np.int64)
+    return EdgeArrays(
+        accounts=accounts.astype(object),
+        tx_id=df["tx_id"].to_numpy(dtype=object),
+        src=src,
+        dst=dst,
+        t=df["t"].to_numpy(dtype=np.int64),
+        amount=df["amount"].to_numpy(dtype=np.float64),
+        cur=cur.astype(np.int64),
+        currencies=currencies.astype(object),
+        out_ptr=out_ptr,
+        out_idx=out_idx,
+        in_ptr=in_ptr,
+        in_idx=in_idx,
+    )
+
+
+def _micros(ts: pd.Series) -> IntArray:
+    values = pd.to_datetime(ts, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    return values.astype(np.int64)
+
+
+def two_hop_pairs(E: EdgeArrays, window_us: int, *, via: BoolArray | None = None) -> tuple[IntArray, IntArray]:
+    """Every pair of edges ``e1: x -> u``, ``e2: u -> y`` with ``t1 <= t2 <= t1 + window``.
+
+    Pairs are listed without a Python loop: the out-edges of ``u`` are one time-sorted
+    CSR block, so ``searchsorted`` on the key ``(account, time)`` gives each first leg its
+    range of second legs. ``via`` (a boolean mask over accounts) limits the middle
+    account ``u``; pairs returning straight to the sender (``y == x``) are left out.
+
+    >>> from finintel.testing import transactions
+    >>> E = edge_arrays(transactions([("a", "b", 9, "2024-03-01"), ("b", "c", 8, "2024-03-02"),
+    ...                               ("b", "a", 8, "2024-03-02"), ("b", "d", 8, "2024-04-02")]))
+    >>> e1, e2 = two_hop_pairs(E, to_us("7D"))
+    >>> list(zip(E.tx_id[e1], E.tx_id[e2]))
+    [('t1', 't2')]
+    """
+    if E.n_edges == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    times = np.unique(E.t)
+    n_t = np.int64(len(times) + 1)
+    rank = np.searchsorted(times, E.t).astype(np.int64)
+    key_out = E.src[E.out_idx] * n_t + rank[E.out_idx]  # sorted: by sender, then time
+    first = np.arange(E.n_edges, dtype=np.int64)
+    if via is not None:
+        first = first[via[E.dst]]
+    mid = E.dst[first]
+    lo = np.searchsorted(key_out, mid * n_t + rank[first], side="left")
+    hi_rank = np.searchsorted(times, E.t[first] + window_us, side="right") - 1
+    hi = np.searchsorted(key_out, mid * n_t + hi_rank, side="right")
+    counts = np.maximum(hi - lo, 0)
+    e1 = np.repeat(first, counts)
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    e2 = E.out_idx[np.repeat(lo, counts) + offsets]
+    ok = E.dst[e2] != E.src[e1]
+    return e1[ok], e2[ok]
+
+
+def core_edges(E: EdgeArrays, mask: BoolArray | None = None, max_rounds: int = 100) -> BoolArray:
+    """Edges inside the directed 2-core: both ends send and receive among the kept edges.
+
+    Trimming repeats until nothing changes (or `max_rounds`); no cycle uses a trimmed edge.
+
+    >>> from finintel.testing import transactions
+    >>> E = edge_arrays(transactions([("a", "b", 1, "2024-03-01"), ("b", "a", 1, "2024-03-02"),
+    ...                               ("b", "c", 1, "2024-03-03")]))
+    >>> E.tx_id[core_edges(E)].tolist()
+    ['t1', 't2']
+    """
+    keep = np.ones(E.n_edges, dtype=bool) if mask is None else mask.copy()
+    for _ in range(max_rounds):
+        outdeg = np.bincount(E.src[keep], minlength=E.n_nodes)
+        indeg = np.bincount(E.dst[keep], minlength=E.n_nodes)
+        alive = (outdeg > 0) & (indeg > 0)
+        new = keep & alive[E.src] & alive[E.dst]
+        if new.sum() == keep.sum():
+            break
+        keep = new
+    return keep
+
+
+def temporal_cycles(
+    E: EdgeArrays,
+    *,
+    window_us: int,
+    min_return: float,
+    max_length: int,
+    edge_mask: BoolArray,
+    max_steps: int = 5_000,
+) -> list[tuple[int, ...]]:
+    """Time-respecting simple cycles, one (the earliest to close) per start edge.
+
+    From each start edge ``u -> v`` (amount ``a0`` at ``t0``) a depth-first search follows
+    edges of the same currency that are no earlier than the previous hop, no later than
+    ``t0 + window``, with amounts between ``min_return * a0`` and ``a0 / min_return``, never
+    revisiting an account, up to `max_length` hops, until an edge returns to ``u``. The
+    search from one start edge stops after `max_steps` expansions (hubs with thousands
+    of edges in the window). Rotations of one cycle (possible when hops share a timestamp)
+    are returned once.
+
+    >>> from finintel.testing import transactions
+    >>> E = edge_arrays(transactions([("a", "b", 100, "2024-03-01"), ("b", "c", 95, "2024-03-02"),
+    ...                               ("c", "a", 90, "2024-03-03"), ("c", "a", 90, "2024-02-01")]))
+    >>> [E.tx_id[list(c)].tolist() for c in temporal_cycles(E, window_us=to_us("7D"), min_return=0.8,
+    ...                                                     max_length=6, edge_mask=core_edges(E))]
+    [['t1', 't2', 't3']]
+    """
+    found: dict[tuple[int, ...], tuple[int, ...]] = {}
+    out_t = E.t[E.out_idx]
+    starts = np.flatnonzero(edge_mask)
+    for e0 in starts.tolist():
+        cyc = _cycle_from(E, out_t, int(e0), window_us, min_return, max_length, edge_mask, max_steps)
+        if cyc is not None:
+            found.setdefault(tuple(sorted(cyc)), cyc)
+    return sorted(found.values(), key=lambda c: (E.t[c[0]], c))
+
+
+def _cycle_from(
+    E: EdgeArrays,
+    out_t: IntArray,
+    e0: int,
+    window_us: int,
+    min_return: float,
+    max_length: int,
+    edge_mask: BoolArray,
+    max_steps: int,
+) -> tuple[int, ...] | None:
+    home = int(E.src[e0])
+    a0 = float(E.amount[e0])
+    lo_a, hi_a = min_return * a0, a0 / min_return
+    t_end = int(E.t[e0]) + window_us
+    cur = E.cur[e0]
+    best: tuple[int, ...] | None = None
+    best_t = t_end + 1
+    stack: list[tuple[int, int, tuple[int, ...]]] = [(int(E.dst[e0]), int(E.t[e0]), (e0,))]
+    steps = 0
+    while stack and steps < max_steps:
+        node, t_prev, path = stack.pop()
+        steps += 1
+        a, b = int(E.out_ptr[node]), int(E.out_ptr[node + 1])
+        lo = a + int(np.searchsorted(out_t[a:b], t_prev, side="left"))
+        hi = a + int(np.searchsorted(out_t[a:b], min(t_end, best_t), side="right"))
+        if lo >= hi:
+            continue
+        cand = E.out_idx[lo:hi]
+        amt = E.amount[cand]
+        cand = cand[(amt >= lo_a) & (amt <= hi_a) & (E.cur[cand] == cur) & edge_mask[cand]]
+        if cand.size == 0:
+            continue
+        visited = {int(E.src[p]) for p in path}
+        for e in cand[::-1].tolist():  # the stack pops the earliest edge first
+            y = int(E.dst[e])
+            if y == home:
+                if int(E.t[e]) < best_t or (int(E.t[e]) == best_t and best is not None and len(path) + 1 < len(best)):
+                    best, best_t = (*path, e), int(E.t[e])
+            elif len(path) + 1 < max_length and y not in visited and e not in path:
+                stack.append((y, int(E.t[e]), (*path, e)))
+    return best
+
+
+def span_text(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """Dates as a case note writes them: ``3-4 Mar 2024``, ``28 Feb-2 Mar 2024``, ``on 3 Mar 2024``.
+
+    >>> span_text(pd.Timestamp("2024-03-03"), pd.Timestamp("2024-03-04 10:00"))
+    'on 3-4 Mar 2024'
+    >>> span_text(pd.Timestamp("2024-03-03 09:00"), pd.Timestamp("2024-03-03 17:00"))
+    'on 3 Mar 2024'
+    """
+    if start.date() == end.date():
+        return f"on {start.day} {start:%b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"on {start.day}-{end.day} {end:%b %Y}"
+    if start.year == end.year:
+        return f"on {start.day} {start:%b}-{end.day} {end:%b %Y}"
+    return f"from {start.day} {start:%b %Y} to {end.day} {end:%b %Y}"
+
+
+def duration_text(us: int) -> str:
+    """A duration in microseconds as a case note writes it.
+
+    >>> duration_text(90 * 60 * 10**6), duration_text(3 * 86_400 * 10**6), duration_text(0)
+    ('1.5 hours', '3 days', 'the same minute')
+    """
+    hours = us / 3_600e6
+    if hours < 1 / 60:
+        return "the same minute"
+    if hours < 1:
+        return f"{round(hours * 60)} minutes"
+    if hours < 48:
+        return f"{hours:.3g} hours" if hours != 1 else "1 hour"
+    return f"{hours / 24:.3g} days"
+
+
+def timestamp(us: int) -> pd.Timestamp:
+    """Microseconds since the epoch as a UTC timestamp."""
+    return pd.Timestamp(int(us), unit="us", tz="UTC")
