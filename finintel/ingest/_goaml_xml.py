@@ -1,0 +1,180 @@
+"""Safe, streaming XML for the goAML and ISO 20022 readers.
+
+Both readers parse with :func:`iter_elements`, which
+
+* refuses any ``<!DOCTYPE`` (goAML and ISO 20022 never use one): external entities
+  (XXE), entity expansion (billion laughs) and DTDs fetched over the network are
+  refused with an :class:`~finintel.errors.UnsafeInputError` naming the file, before
+  and while parsing (lxml is also told never to resolve entities, load a DTD or use
+  the network);
+* streams: lxml ``iterparse`` with elements cleared as the caller goes, so memory
+  stays bounded for any file size; gzip-compressed files are decompressed on the
+  fly and refused when they expand more than :data:`MAX_GZIP_RATIO` times (a
+  decompression bomb);
+* turns a syntax error (a truncated or corrupt file) into an
+  :class:`~finintel.errors.InputError` naming file and line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from finintel.errors import InputError, UnsafeInputError
+from finintel.ingest._util import refuse_dtd
+
+__all__ = [
+    "MAX_GZIP_RATIO",
+    "element_text",
+    "first_element",
+    "iter_elements",
+    "local_name",
+    "sniff_head",
+]
+
+MAX_GZIP_RATIO = 200
+"""A gzip member that expands more than this many times (and past 1 GB) is refused as a bomb."""
+_GZIP_MIN_BOMB = 1 << 30
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+_FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s/>]")
+
+
+def sniff_head(head: bytes) -> bytes:
+    """The first bytes of a file as XML text: gunzipped when compressed (bounded to 64 KiB).
+
+    >>> import gzip
+    >>> sniff_head(gzip.compress(b"<report/>"))
+    b'<report/>'
+    """
+    if head[:2] == b"\x1f\x8b":
+        try:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
+        except zlib.error:
+            return b""
+    return head
+
+
+def first_element(head: bytes) -> str | None:
+    """Local name of the first element in an XML head (after declaration, comments, BOM).
+
+    >>> first_element(b'<?xml version="1.0"?><!-- x --><ns:Document xmlns:ns="urn:x">')
+    'Document'
+    """
+    text = head.lstrip(b"\xef\xbb\xbf")
+    text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", text, flags=re.S)
+    m = _FIRST_TAG.search(text)
+    return m.group(2).decode("ascii", "replace") if m else None
+
+
+def local_name(tag: Any) -> str:
+    """An element's tag without its namespace.
+
+    >>> local_name("{urn:iso:std:iso:20022:tech:xsd:camt.053.001.08}Ntry"), local_name("report")
+    ('Ntry', 'report')
+    """
+    t = str(tag)
+    return t.rsplit("}", 1)[-1]
+
+
+def element_text(el: Any) -> str | None:
+    """Stripped text of an element, None when absent or blank."""
+    if el is None or el.text is None:
+        return None
+    s = str(el.text).strip()
+    return s or None
+
+
+class _BombGuard:
+    """A gzip stream that refuses to expand past MAX_GZIP_RATIO times its compressed size."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.raw = open(path, "rb")
+        self.gz = gzip.GzipFile(fileobj=self.raw)
+        self.limit = max(_GZIP_MIN_BOMB, path.stat().st_size * MAX_GZIP_RATIO)
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            data = self.gz.read(n if n and n > 0 else 1 << 16)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"the gzip stream is corrupt or truncated ({exc})", path=str(self.path)) from None
+        self.count += len(data)
+        if self.count > self.limit:
+            raise UnsafeInputError(
+                f"the gzip file expands to more than {self.limit / 1e9:.1f} GB ({MAX_GZIP_RATIO}x its size): "
+                "refused as a possible decompression bomb; decompress it yourself if you trust it",
+                path=str(self.path),
+            )
+        return data
+
+    def close(self) -> None:
+        self.gz.close()
+        self.raw.close()
+
+
+def _open(path: Path) -> IO[bytes] | _BombGuard:
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return _BombGuard(path) if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def iter_elements(path: Path, head: bytes | None = None) -> Iterator[Any]:
+    """Yield every element at its end tag, streaming, after refusing DTDs and entities.
+
+    The caller clears what it has used (``el.clear()`` and deleting earlier siblings)
+    to keep memory bounded. Raises :class:`UnsafeInputError` for a DOCTYPE, an entity
+    declaration or a gzip bomb, :class:`InputError` (with the line) for broken XML.
+    """
+    from lxml import etree
+
+    path = Path(path)
+    if head is None:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    text_head = sniff_head(head)
+    refuse_dtd(path, text_head)
+    if _DOCTYPE.search(text_head):
+        raise UnsafeInputError(
+            "the XML has a DOCTYPE (a DTD); goAML and ISO 20022 files never do, and a DTD can fetch "
+            "files or URLs: refused",
+            path=str(path),
+        )
+    source = _open(path)
+    context = etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    checked = False
+    try:
+        for event, el in context:
+            if event == "start":
+                if not checked:
+                    checked = True
+                    docinfo = el.getroottree().docinfo
+                    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+                        raise UnsafeInputError("the XML has a DOCTYPE (a DTD): refused", path=str(path))
+                continue
+            yield el
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if getattr(exc, "lineno", None) else None
+        msg = str(exc.msg if getattr(exc, "msg", None) else exc)
+        hint = " (the file looks truncated: was the export or download cut off?)" if _truncated(msg) else ""
+        raise InputError(f"broken XML: {msg}{hint}", path=str(path), row=line) from None
+    finally:
+        source.close()
+
+
+def _truncated(msg: str) -> bool:
+    m = msg.lower()
+    return "premature end" in m or "end of data" in m or "not closed" in m or "extra content" not in m and "eof" in m
