@@ -7,5 +7,6 @@
 """
 
 from finintel.graph.build import NODE_KINDS, ego_network, flow_graph, node_kind, node_table, transaction_graph
+from finintel.graph.trace import Trace, trace
 
-__all__ = ["NODE_KINDS", "ego_network", "flow_graph", "node_kind", "node_table", "transaction_graph"]
+__all__ = ["NODE_KINDS", "Trace", "ego_network", "flow_graph", "node_kind", "node_table", "trace", "transaction_graph"]

@@ -296,9 +296,9 @@ def _aggregate(tx: pd.DataFrame, *, by_currency: bool, tx_ids: bool) -> pd.DataF
             "currency": pa.array(tx["currency"].astype(object).to_numpy(), pa.string()),
             "channel": pa.array(tx["channel"].astype(object).to_numpy(), pa.string()),
             "amount": pa.array(tx["amount"].to_numpy(dtype="float64")),
-            "timestamp": pa.array(tx["timestamp"].to_numpy(), pa.timestamp("us", tz="UTC"))
-            if len(tx)
-            else pa.array([], pa.timestamp("us", tz="UTC")),
+            "timestamp": pa.array(pd.DatetimeIndex(tx["timestamp"]).as_unit("us").asi8, pa.int64()).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
             "tx_id": pa.array(tx["tx_id"].astype(object).to_numpy(), pa.string()),
         }
     )
