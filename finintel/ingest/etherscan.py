@@ -201,6 +201,8 @@ def read_etherscan(
     ]
     seen: dict[str, int] = {}
     for line, rec in zip(lines, df.to_dict("records"), strict=True):
+        key = f"{rec[cols['hash']].strip().lower()}:{kind}"
+        seen[key] = seen.get(key, 0) + 1  # counted before validation: ids do not shift when a row is rejected
         try:
             row = _row(
                 rec, cols, kind, native_in.group(0) if native_in else None, native_out, subject, native, standard
@@ -209,8 +211,6 @@ def read_etherscan(
             rejects.append(reject(line, r.column, r.problem, rec))
             continue
         h = row.pop("_hash")
-        key = f"{h}:{kind}"
-        seen[key] = seen.get(key, 0) + 1
         row["tx_id"] = f"{prefix}:{h}:{kind}:{seen[key]}"
         row["source_row"] = line
         rows.append(row)

@@ -1,0 +1,75 @@
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import finintel as fi
+from finintel.errors import InputError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tronscan"
+B, C = "trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7", "trx:TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
+
+
+def test_tronscan_api_json():
+    fr = fi.read(FIXTURES / "tronscan_usdt.json")
+    tx, rej = fr.transactions, fr.rejects
+    assert fr.format == "tronscan" and fr.report["shape"] == "tronscan"
+    assert (len(tx), len(rej), fr.rows_read) == (4, 2, 6)
+    first = tx.iloc[0]
+    assert first["tx_id"] == "trx:" + "1" * 64 + ":trc20:1"
+    assert (first["sender"], first["receiver"]) == (B, C)
+    assert first["amount_exact"] == Decimal("1500") and first["currency"] == "USDT-TRC20"  # quant 1500000000 / 10**6
+    assert first["timestamp"] == pd.Timestamp("2023-11-14 22:13:20", tz="UTC")
+    # contract_ret spelling, hex 41... receiver converted to base58
+    assert tx.iloc[1]["receiver"] == "trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    assert tx.iloc[1]["amount_exact"] == Decimal("999999.999999")
+    assert tx["status"].tolist() == ["completed", "completed", "failed", "pending"]  # REVERT; confirmed false
+    assert json.loads(tx.iloc[2]["attributes"])["result"] == "REVERT"
+    assert rej["column"].tolist() == ["to_address", "quant"]
+    assert "'TNOTAVALIDADDRESS'" in rej.iloc[0]["problem"] and "'12.5'" in rej.iloc[1]["problem"]
+    # the second transfer of hash 5...: numbered 2 even though the first one was rejected
+    assert tx.iloc[3]["tx_id"].endswith(":trc20:2")
+    assert tx["source_row"].tolist() == [7, 34, 60, 141]
+
+
+def test_trongrid_json_scales_by_token_decimals():
+    fr = fi.read(FIXTURES / "trongrid_trc20.json", address="TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7")
+    tx = fr.transactions
+    assert fr.report["shape"] == "trongrid"
+    assert tx["amount_exact"].tolist() == [Decimal("20"), Decimal("123.456789012345678901")]
+    assert tx["currency"].tolist() == ["USDT-TRC20", "USDD-TRC20"]
+    assert [json.loads(a)["direction"] for a in tx["attributes"]] == ["out", "in"]
+
+
+def test_csv_export_and_bad_rows():
+    fr = fi.read(FIXTURES / "tronscan_export.csv")
+    tx, rej = fr.transactions, fr.rejects
+    assert fr.report["shape"] == "csv"
+    assert tx["amount_exact"].tolist() == [Decimal("1250.75"), Decimal("300")]
+    assert tx["currency"].tolist() == ["USDT-TRC20", "USDT-TRC20"]  # "Tether USD (USDT)" -> USDT
+    assert rej["source_row"].tolist() == [4, 5, 6]
+    assert rej["column"].tolist()[:2] == ["Time (UTC)", "Amount"]
+    assert "got 3" in rej.iloc[2]["problem"]
+
+
+def test_truncated_json_and_empty_list(tmp_path):
+    cut = tmp_path / "cut.json"
+    cut.write_text((FIXTURES / "tronscan_usdt.json").read_text()[:900])
+    with pytest.raises(InputError, match="not valid JSON"):
+        fi.read(cut, format="tronscan")
+    empty = tmp_path / "none.json"
+    empty.write_text('{"total": 0, "token_transfers": []}')
+    fr = fi.read(empty)
+    assert fr.format == "tronscan" and fr.transactions.empty and fr.rejects.empty
+
+
+def test_sniff_refuses_etherscan_csv(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text(
+        '"Txhash","Blockno","UnixTimestamp","From","To"\n"0xaa","1","1","0x' + "1" * 40 + '","0x' + "2" * 40 + '"\n'
+    )
+    from finintel.ingest.tronscan import _sniff
+
+    assert _sniff(p, p.read_bytes()) is not True
