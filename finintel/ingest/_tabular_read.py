@@ -1,0 +1,511 @@
+"""Turn a loaded statement sheet into canonical frames with a :class:`Profile`; vectorised over rows.
+
+Private helper of :mod:`finintel.ingest.tabular` and :mod:`finintel.ingest.mobile_money`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from finintel.errors import InputError
+from finintel.ingest._registry import Frames, file_sha256
+from finintel.schema import frames as F
+from finintel.schema.keys import bank_account_key, guess_key
+
+from . import _tabular_parse as P
+from ._tabular_profile import (
+    STATUS_WORDS,
+    Counterparties,
+    Profile,
+    describe_expected,
+    find_header,
+    has_required,
+    jsonable_meta,
+    meta_value,
+    parse_meta,
+    resolve_roles,
+    unused,
+)
+from ._tabular_sheet import Sheet, load_sheet, normalise_header
+
+__all__ = ["read_statement"]
+
+_NULL = pa.scalar(None, pa.string())
+_CASH = r"(?i)\b(cash|atm|teller|counter (deposit|withdrawal))\b"
+_ID_IN_TEXT = r"(?P<id>\+?\b\d[\d ]{7,14}\d\b|\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b|\b0x[0-9a-fA-F]{40}\b|\bT[1-9A-HJ-NP-Za-km-z]{33}\b)"
+
+
+def read_statement(
+    path: Path,
+    profile: Profile,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    account: str | None = None,
+    account_name: str | None = None,
+    institution: str | None = None,
+    currency: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
+    date_format: str | None = None,
+    decimal_comma: bool | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+    id_column: str | None = None,
+    country: str | None = None,
+    **unknown: Any,
+) -> Frames:
+    """Read one statement with `profile`; see :func:`finintel.ingest.tabular.read_tabular` for the options."""
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {', '.join(sorted(unknown))} for the {profile.name} reader", path=str(path)
+        )
+    if institution or country:
+        from dataclasses import replace
+
+        profile = replace(profile, institution=institution or profile.institution, country=country or profile.country)
+    mapping = dict(mapping or {})
+    if id_column:
+        mapping["id"] = id_column
+    aliases = profile.aliases
+
+    def describe(rows: Any) -> str:
+        seen: list[Any] = next((list(r) for r in rows if sum(1 for c in r if str(c).strip()) >= 2), [])
+        return (
+            f"expected a row with a date and an amount column ({describe_expected(aliases)}); "
+            f"the first row with several values is {[str(c) for c in seen][:12]}"
+        )
+
+    def header_row(rows: Any) -> int | None:
+        found = find_header(rows, aliases, mapping)
+        return found if found is not None or not mapping else find_header(rows, aliases)
+
+    sh = load_sheet(
+        path,
+        header_row,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        describe=describe,
+    )
+    roles = resolve_roles(sh.header, aliases, mapping)
+    present = {normalise_header(h) for h in sh.header} | {h.strip() for h in sh.header}
+    missing_map = [
+        f"{r} ({v!r})"
+        for r, v in mapping.items()
+        if str(v).strip() not in present and normalise_header(v) not in present
+    ]
+    if missing_map or not has_required(roles):
+        raise InputError(
+            f"missing required column(s): {', '.join(missing_map) or 'a date and an amount (or debit/credit)'}; "
+            f"headers found: {sh.header}; expected {describe_expected(aliases)}",
+            path=str(path),
+            row=sh.header_row,
+        )
+    sha = file_sha256(path)
+    return _Builder(path, sh, profile, roles, sha).build(
+        account=account,
+        account_name=account_name,
+        currency=currency,
+        dayfirst=dayfirst,
+        tz=tz or profile.tz,
+        date_format=date_format,
+        decimal_comma=decimal_comma,
+    )
+
+
+class _Builder:
+    def __init__(self, path: Path, sh: Sheet, profile: Profile, roles: dict[str, int], sha: str) -> None:
+        self.path, self.sh, self.profile, self.roles, self.sha = path, sh, profile, roles, sha
+        body = sh.body
+        cells = [pc.utf8_trim_whitespace(body.column(i).combine_chunks()) for i in range(body.num_columns)]
+        nonblank = np.zeros(body.num_rows, dtype=bool)
+        for c in cells:
+            nonblank |= P._mask(pc.not_equal(c, ""))
+        self.blank_rows = int((~nonblank).sum())
+        keep = pa.array(nonblank)
+        self.cells = [c.filter(keep) for c in cells]
+        self.raw = body.filter(keep)
+        self.rows = sh.rows[nonblank]
+        self.n = len(self.rows)
+        self.problem = np.full(self.n, None, dtype=object)
+        self.column = np.full(self.n, None, dtype=object)
+
+    def col(self, role: str) -> pa.Array | None:
+        i = self.roles.get(role)
+        return self.cells[i] if i is not None else None
+
+    def _text(self, role: str) -> pa.Array:
+        c = self.col(role)
+        return pa.nulls(self.n, pa.string()) if c is None else pc.if_else(pc.equal(c, ""), _NULL, c)
+
+    def header(self, role: str) -> str:
+        return self.sh.header[self.roles[role]]
+
+    def fail(self, mask: np.ndarray, role: str | None, problem: str | np.ndarray) -> None:
+        new = mask & (self.problem == None)  # noqa: E711 - elementwise on an object array
+        self.problem[new] = problem if isinstance(problem, str) else problem[new]
+        self.column[new] = self.header(role) if role and role in self.roles else role
+
+    # ------------------------------------------------------------------ build
+
+    def build(
+        self,
+        *,
+        account: str | None,
+        account_name: str | None,
+        currency: str | None,
+        dayfirst: bool | None,
+        tz: str,
+        date_format: str | None,
+        decimal_comma: bool | None,
+    ) -> Frames:
+        prof, n = self.profile, self.n
+        meta = parse_meta(self.sh.meta)
+        ts = self._timestamps(dayfirst, tz, date_format)
+        value, inflow = self._amounts(decimal_comma)
+        status = self._status()
+        owner, owner_how = self._owner(account, meta)
+        holder = account_name or meta_value(meta, "holder")
+        cp = self._counterparties()
+        explicit = "sender" in self.roles and "receiver" in self.roles
+        if explicit:
+            snd, rcv, snd_name, rcv_name = self._explicit_parties()
+        else:
+            own = pa.array(np.full(n, owner, dtype=object), pa.string())
+            own_name = pa.array(np.full(n, holder, dtype=object), pa.string())
+            inflow_arr = pa.array(inflow)
+            snd, rcv = pc.if_else(inflow_arr, cp.key, own), pc.if_else(inflow_arr, own, cp.key)
+            snd_name, rcv_name = pc.if_else(inflow_arr, cp.name, own_name), pc.if_else(inflow_arr, own_name, cp.name)
+        cash = P._mask(
+            pc.or_(pc.starts_with(pc.fill_null(snd, ""), "cash:"), pc.starts_with(pc.fill_null(rcv, ""), "cash:"))
+        )
+        channel = np.where(cash, prof.cash_channel, prof.channel)
+        amount = pc.cast(pc.abs(value), pa.float64())
+        tx_id = self._tx_ids()
+        ccy = self._currency(currency, meta)
+        attrs = self._attributes(cp, owner_how)
+        tx = pd.DataFrame(
+            {
+                "tx_id": P.to_series(tx_id, "tx_id"),
+                "timestamp": P.to_series(ts, "timestamp"),
+                "sender": P.to_series(snd, "sender"),
+                "receiver": P.to_series(rcv, "receiver"),
+                "sender_name": P.to_series(snd_name, "sender_name"),
+                "receiver_name": P.to_series(rcv_name, "receiver_name"),
+                "amount": P.to_series(amount, "amount"),
+                "amount_exact": P.to_series(pc.abs(value), "amount_exact"),
+                "currency": P.to_series(ccy, "currency"),
+                "channel": pd.Series(channel, dtype=object),
+                "status": pd.Series(status, dtype=object),
+                "description": P.to_series(
+                    self._text("description"),
+                    "description",
+                ),
+                "attributes": P.to_series(attrs, "attributes"),
+                "source_row": pd.Series(self.rows, dtype="int64"),
+            }
+        )
+        bad = self.problem != None  # noqa: E711
+        rejects = self._rejects(bad)
+        tx = tx.loc[~bad].reset_index(drop=True) if bad.any() else tx
+        accounts, parties = self._owner_frames(owner, holder, meta, tx["currency"].iloc[0] if len(tx) else None)
+        report = {
+            "header_row": self.sh.header_row,
+            "columns": {r: self.sh.header[i] for r, i in self.roles.items()},
+            "metadata": jsonable_meta(meta),
+            "account": owner,
+            "account_source": owner_how,
+            "blank_rows_skipped": self.blank_rows,
+            "encoding": self.sh.encoding,
+            "delimiter": self.sh.delimiter,
+            "sheet": self.sh.sheet_name,
+            "date_format": self.date_format,
+            "dayfirst": self.dayfirst,
+            "decimal_comma": self.decimal_comma,
+        }
+        return Frames(
+            transactions=tx,
+            rejects=rejects,
+            accounts=accounts,
+            parties=parties,
+            rows_read=len(tx) + len(rejects),
+            report=report,
+        )
+
+    # ------------------------------------------------------------------ columns
+
+    def _timestamps(self, dayfirst: bool | None, tz: str, date_format: str | None) -> pa.Array:
+        text = self.col("timestamp")
+        assert text is not None
+        t = self.col("time")
+        if t is not None:
+            text = pc.binary_join_element_wise(text, t, " ")
+        found = P.detect_dayfirst(text)
+        self.dayfirst = found if found is not None else (dayfirst if dayfirst is not None else self.profile.dayfirst)
+        if found is not None and dayfirst is not None and found != dayfirst:
+            self.dayfirst = dayfirst  # the caller overrides what the data suggest
+        ts, ok, self.date_format = P.parse_timestamps(text, dayfirst=self.dayfirst, tz=tz, date_format=date_format)
+        empty = P._mask(pc.equal(text, ""))
+        self.fail(~ok & empty, "timestamp", "missing date: not a transaction row (a summary or footer line?)")
+        order = "day first" if self.dayfirst else "month first"
+        self.fail(~ok, "timestamp", f"not a date readable as {self.date_format or order} ({order})")
+        return ts
+
+    def _amounts(self, decimal_comma: bool | None) -> tuple[pa.Array, np.ndarray]:
+        """Signed magnitudes and a mask of money coming in to the statement's account."""
+        cols = [c for c in (self.col("amount"), self.col("debit"), self.col("credit")) if c is not None]
+        self.decimal_comma = P.detect_decimal_comma(cols) if decimal_comma is None else decimal_comma
+        zero = pa.scalar(0, F.DECIMAL)
+        if "debit" in self.roles or "credit" in self.roles:
+            d_val, d_ok, d_empty = self._parse("debit")
+            c_val, c_ok, c_empty = self._parse("credit")
+            d_nz = d_ok & P._mask(pc.not_equal(d_val, zero))
+            c_nz = c_ok & P._mask(pc.not_equal(c_val, zero))
+            self.fail(d_nz & c_nz, "debit", "both debit and credit hold an amount; expected one of them")
+            self.fail(
+                ~d_nz & ~c_nz & (d_empty | d_ok) & (c_empty | c_ok),
+                "debit",
+                "neither debit nor credit holds an amount (zero or empty)",
+            )
+            # a debit is money out whatever its sign; a negative credit is a credit reversed, money out
+            out_val = pc.negate(pc.abs(pc.fill_null(d_val, zero)))
+            value = pc.if_else(pa.array(d_nz), out_val, pc.fill_null(c_val, zero))
+            inflow = ~d_nz & P._mask(pc.greater(pc.fill_null(c_val, zero), zero))
+            return value, inflow
+        val, ok, empty = self._parse("amount")
+        self.fail(empty, "amount", "missing amount")
+        value = pc.fill_null(val, zero)
+        self.fail(ok & P._mask(pc.equal(value, zero)), "amount", "zero amount: moves no value")
+        inflow = P._mask(pc.greater(value, zero))
+        drcr = self.col("drcr")
+        if drcr is not None:
+            word = pc.utf8_lower(drcr)
+            is_dr = P._mask(pc.match_substring_regex(word, r"^(d|dr|debit|db|out|withdrawal|-)\b"))
+            is_cr = P._mask(pc.match_substring_regex(word, r"^(c|cr|credit|in|deposit|\+)\b"))
+            self.fail(~is_dr & ~is_cr, "drcr", "debit/credit indicator is neither D/DR/Debit nor C/CR/Credit")
+            inflow = is_cr
+        return value, inflow
+
+    def _parse(self, role: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        c = self.col(role)
+        if c is None:
+            return pa.nulls(self.n, F.DECIMAL), np.zeros(self.n, bool), np.ones(self.n, bool)
+        val, ok, empty = P.parse_amounts(c, decimal_comma=self.decimal_comma)
+        self.fail(~ok & ~empty, role, "not a number: expected an amount like 1,234.50")
+        return val, ok, empty
+
+    def _status(self) -> np.ndarray:
+        c = self.col("status")
+        if c is None:
+            return np.full(self.n, "completed", dtype=object)
+        words = P.map_distinct(c, lambda v: STATUS_WORDS.get(normalise_header(v), "?" if v.strip() else "completed"))
+        out = np.asarray(words.to_numpy(zero_copy_only=False), dtype=object)
+        self.fail(
+            out == "?", "status", "unknown transaction status; expected e.g. Completed, Failed, Reversed, Pending"
+        )
+        return out
+
+    def _owner(self, account: str | None, meta: Mapping[str, str]) -> tuple[str, str]:
+        prof = self.profile
+        if account:
+            return prof.account_key(account), "account= option"
+        if prof.owner_key is not None:
+            got = prof.owner_key(meta, prof)
+            if got:
+                return got
+        number = meta_value(meta, "account")
+        if number:
+            inst = meta_value(meta, "institution") or meta.get("bank code") or prof.institution
+            if prof.channel == "mobile_money":
+                return prof.account_key(number), "statement header"
+            return bank_account_key(
+                number, inst if prof.institution == "UNKNOWN" else prof.institution
+            ), "statement header"
+        return (
+            f"acct:UNKNOWN/{self.sha[:8]}",
+            "derived from the file's SHA-256: the statement names no account; pass account=",
+        )
+
+    def _counterparties(self) -> Counterparties:
+        prof, n = self.profile, self.n
+        found = prof.counterparty(self._role_cols(), prof) if prof.counterparty else None
+        key = found.key if found is not None else pa.nulls(n, pa.string())
+        name = found.name if found is not None else pa.nulls(n, pa.string())
+        attrs = dict(found.attributes) if found is not None else {}
+        country = prof.country or "KE"
+        acct = self.col("counterparty_account")
+        if acct is not None:
+            if prof.channel == "mobile_money":
+                k = P.map_distinct(acct, lambda v: guess_key(v, country) or _bank_key(v, prof.institution))
+            else:
+                k = P.map_distinct(acct, lambda v: _crypto_or_iban(v) or _bank_key(v, "UNKNOWN"))
+            key = pc.coalesce(key, k)
+        cname = self.col("counterparty")
+        if cname is not None:
+            name = pc.coalesce(name, pc.if_else(pc.equal(cname, ""), _NULL, cname))
+        desc = self.col("description")
+        if desc is not None:
+            ids = pc.struct_field(pc.extract_regex(desc, _ID_IN_TEXT), "id")
+            k = P.map_distinct(ids, lambda v: guess_key(re.sub(r"\s", "", v), country))
+            key = pc.coalesce(key, k)
+            is_cash = pc.match_substring_regex(desc, _CASH)
+            cash = pc.if_else(pc.match_substring_regex(desc, r"(?i)\batm\b"), "cash:atm", "cash:branch")
+            key = pc.coalesce(key, pc.if_else(is_cash, cash, _NULL))
+        by_name = P.map_distinct(name, lambda v: f"acct:UNKNOWN/{_name_id(v)}" if _name_id(v) else None)
+        key = pc.coalesce(key, by_name, pa.scalar(f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"))
+        return Counterparties(key, name, attrs)
+
+    def _role_cols(self) -> dict[str, pa.Array]:
+        return {r: self.cells[i] for r, i in self.roles.items()}
+
+    def _explicit_parties(self) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+        country = self.profile.country or "KE"
+        out = []
+        for role in ("sender", "receiver"):
+            c = self.col(role)
+            assert c is not None
+            key = P.map_distinct(c, lambda v: _party_key(v, country, self.profile.institution))
+            self.fail(P._mask(pc.is_null(key)), role, f"missing {role} account")
+            out.append(key)
+        names = []
+        for role in ("sender_name", "receiver_name"):
+            c = self.col(role)
+            names.append(pa.nulls(self.n, pa.string()) if c is None else pc.if_else(pc.equal(c, ""), _NULL, c))
+        return out[0], out[1], names[0], names[1]
+
+    def _tx_ids(self) -> pa.Array:
+        rows = pa.array(self.rows.astype(str))
+        fallback = pc.binary_join_element_wise(f"{self.profile.name}:{self.sha[:16]}", rows, ":")
+        ids = self.col("id")
+        if ids is None:
+            return fallback
+        prefix = self.profile.id_prefix or self.profile.name
+        native = pc.binary_join_element_wise(f"{prefix}", ids, ":")
+        return pc.if_else(pc.equal(ids, ""), fallback, native)
+
+    def _currency(self, option: str | None, meta: Mapping[str, str]) -> pa.Array:
+        c = self.col("currency")
+        default = (
+            option or _iso(meta_value(meta, "currency")) or self._header_currency() or self.profile.currency or "XXX"
+        )
+        if c is None:
+            return pa.array(np.full(self.n, default.upper(), dtype=object), pa.string())
+        up = pc.utf8_upper(c)
+        return pc.if_else(pc.equal(up, ""), default.upper(), up)
+
+    def _header_currency(self) -> str | None:
+        for role in ("amount", "debit", "credit"):
+            if role in self.roles:
+                m = re.search(r"\(([A-Za-z]{3})\)", self.header(role))
+                if m:
+                    return m.group(1).upper()
+        return None
+
+    def _attributes(self, cp: Counterparties, owner_how: str) -> pa.Array:
+        fields: dict[str, pa.Array] = {}
+        for role in ("balance", "reference", "value_date", "type", "fee", "id"):
+            c = self.col(role)
+            if c is not None:
+                fields[role] = c
+        for h, i in unused(self.sh.header, self.roles):
+            fields.setdefault(h, self.cells[i])
+        fields.update(cp.attributes)
+        if owner_how.startswith("derived"):
+            fields["account_source"] = pa.array(np.full(self.n, owner_how, dtype=object), pa.string())
+        return P.json_objects(fields, self.n)
+
+    def _rejects(self, bad: np.ndarray) -> pd.DataFrame:
+        rows: list[dict[str, Any]] = [dict(r) for r in self.sh.rejects]
+        if bad.any():
+            idx = pa.array(np.flatnonzero(bad))
+            raw = [self.raw.column(i).take(idx) for i in range(self.raw.num_columns)]
+            sep = self.sh.delimiter or ","
+            texts = pc.binary_join_element_wise(*raw, sep).to_pylist() if len(raw) > 1 else raw[0].to_pylist()
+            for j, i in enumerate(np.flatnonzero(bad)):
+                rows.append(
+                    {
+                        "source_row": int(self.rows[i]),
+                        "column": self.column[i],
+                        "problem": self.problem[i],
+                        "raw": texts[j],
+                    }
+                )
+        if not rows:
+            return F.empty(F.REJECTS)
+        df = pd.DataFrame(rows, columns=["source_row", "column", "problem", "raw"])
+        df["source_file"] = str(self.path)
+        return df.sort_values("source_row", kind="stable").reset_index(drop=True)
+
+    def _owner_frames(
+        self, owner: str, holder: str | None, meta: Mapping[str, str], ccy: Any
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        attrs = json.dumps(jsonable_meta(meta), sort_keys=True, ensure_ascii=False) if meta else None
+        party_id = f"{self.profile.name}:holder:{owner}" if holder else None
+        accounts = pd.DataFrame(
+            [
+                {
+                    "account": owner,
+                    "party_id": party_id,
+                    "role": "holder",
+                    "institution": self.profile.institution,
+                    "account_name": holder,
+                    "currency": None if ccy is None else str(ccy),
+                    "attributes": attrs,
+                    "source_row": self.sh.header_row,
+                }
+            ]
+        )
+        parties = F.empty(F.PARTIES)
+        if holder:
+            parties = pd.DataFrame(
+                [
+                    {
+                        "party_id": party_id,
+                        "name": holder,
+                        "source_row": self.sh.header_row,
+                        "phone": owner.split(":", 1)[1] if owner.startswith("msisdn:") else None,
+                    }
+                ]
+            )
+        return accounts, parties
+
+
+def _iso(text: str | None) -> str | None:
+    if not text:
+        return None
+    m = re.search(r"\b([A-Z]{3})\b", text.upper())
+    return m.group(1) if m else None
+
+
+def _name_id(name: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "-", str(name).upper()).strip("-")[:80]
+
+
+def _bank_key(text: str, institution: str) -> str | None:
+    try:
+        return bank_account_key(text, institution)
+    except InputError:
+        return None
+
+
+def _crypto_or_iban(text: str) -> str | None:
+    key = guess_key(text)
+    return key if key and not key.startswith(("msisdn:", "masked:")) else None
+
+
+def _party_key(text: str, country: str, institution: str) -> str | None:
+    t = re.sub(r"^(?i:fri|id):", "", str(text).strip())
+    t = re.sub(r"/(?i:msisdn|mm|user)$", "", t)
+    if not t:
+        return None
+    return guess_key(t, country) or _bank_key(t, institution)

@@ -1,0 +1,242 @@
+"""The generic tabular reader (bank_csv / bank_excel): real OCA samples, synthetic statements, bad input."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import finintel as fi
+from finintel.errors import InputError
+from finintel.ingest.tabular import read_tabular
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tabular"
+
+
+def _ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+# --------------------------------------------------------------------------- real samples (OCA, AGPL: read in place only)
+
+
+def test_oca_plain_signed_amount(shared_samples: Path) -> None:
+    fr = fi.read(shared_samples / "bank_csv_xlsx" / "oca_sample_statement_en.csv")
+    tx = fr.transactions
+    assert fr.format == "bank_csv" and len(tx) == 2 and fr.rejects.empty
+    own = fr.report["account"]
+    assert own.startswith("acct:UNKNOWN/") and "account=" in json.loads(tx.at[0, "attributes"])["account_source"]
+    # "-33.50" USD paid to John Doe (bank account 123456789); month-first dates (12/15/2018)
+    assert (tx.at[0, "sender"], tx.at[0, "receiver"], tx.at[0, "receiver_name"]) == (
+        own,
+        "acct:UNKNOWN/123456789",
+        "John Doe",
+    )
+    assert tx.at[0, "amount_exact"] == Decimal("33.5") and tx.at[0, "currency"] == "USD"
+    assert tx.at[0, "timestamp"] == _ts("2018-12-14 21:00")  # midnight in Nairobi
+    # "1,525.00" EUR received from Azure Interior (no bank account: a name key)
+    assert (tx.at[1, "sender"], tx.at[1, "receiver"], tx.at[1, "amount"]) == (
+        "acct:UNKNOWN/AZURE-INTERIOR",
+        own,
+        1525.0,
+    )
+    assert json.loads(tx.at[1, "attributes"])["Amount Currency"] == "1,000.00"
+    assert tx["source_row"].tolist() == [2, 3]
+
+
+def test_oca_xlsx_matches_csv(shared_samples: Path) -> None:
+    fr = fi.read(shared_samples / "bank_csv_xlsx" / "oca_sample_statement_en.xlsx")
+    tx = fr.transactions
+    assert fr.format == "bank_excel" and fr.report["sheet"] == "Sheet1"
+    assert tx["amount"].tolist() == [33.5, 1525.0] and tx["currency"].tolist() == ["USD", "EUR"]
+    assert tx["timestamp"].tolist() == [_ts("2018-12-14 21:00")] * 2 and tx["source_row"].tolist() == [2, 3]
+
+
+def test_oca_debit_credit_columns(shared_samples: Path) -> None:
+    fr = fi.read(
+        shared_samples / "bank_csv_xlsx" / "oca_debit_credit_amount.csv", account="555", institution="Test Bank"
+    )
+    tx = fr.transactions
+    own = "acct:TEST-BANK/555"
+    assert len(tx) == 4 and fr.rejects.empty
+    # credit 20 in; credit "-13.50" is a reversed credit: out; debits "-33.50" and "1,500.00" are out whatever the sign
+    assert tx["amount"].tolist() == [20.0, 13.5, 33.5, 1500.0]
+    assert tx["receiver"].tolist() == [
+        own,
+        "acct:UNKNOWN/123456789",
+        "acct:UNKNOWN/AZURE-INTERIOR",
+        "acct:UNKNOWN/AZURE-INTERIOR",
+    ]
+    assert tx.at[0, "sender"] == "acct:UNKNOWN/123456789" and tx.at[0, "sender_name"] == "John Doe"
+    assert json.loads(tx.at[3, "attributes"])["balance"] == "1,510.00"
+    assert fr.accounts.at[0, "account"] == own
+
+
+def test_oca_metadata_rows_decimal_comma_and_footer(shared_samples: Path) -> None:
+    fr = fi.read(shared_samples / "bank_csv_xlsx" / "oca_meta_data_separated_credit_debit.csv")
+    tx, rej = fr.transactions, fr.rejects
+    assert fr.report["header_row"] == 5 and fr.report["decimal_comma"] is True
+    own = fr.report["account"]
+    assert own == "acct:1001010101/08088804068"  # Bank code + Account Number from the lines above the header
+    assert tx["currency"].unique().tolist() == ["EUR"]  # the ": EUR" line
+    assert [str(v) for v in tx["amount_exact"]] == [
+        "50.000000000000000000",
+        "100.000000000000000000",
+        "80.680000000000000000",
+        "1300.000000000000000000",
+    ]
+    assert tx["source_row"].tolist() == [6, 7, 8, 9]
+    assert tx.at[3, "receiver"] == own and tx.at[3, "receiver_name"] == "Account Owner"
+    # 01/04/20 is ambiguous: day first by default -> 1 April 2020 (the statement period is 01/04/2020-02/04/2020)
+    assert tx.at[0, "timestamp"] == _ts("2020-03-31 21:00")
+    assert json.loads(tx.at[0, "attributes"]) == {"Detail": "DETAILS 1", "reference": "UNIQUE OP 1"}
+    # the footer line is not a transaction: it is rejected with its row and the reason, not dropped
+    assert rej["source_row"].tolist() == [10] and rej.at[0, "column"] == "Date"
+    assert "Balance at start of period" in rej.at[0, "raw"]
+
+
+# --------------------------------------------------------------------------- synthetic statement with every kind of row
+
+
+@pytest.fixture
+def kcb() -> fi.ingest.Frames:
+    return fi.read(FIXTURES / "kcb_style_statement.csv")
+
+
+def test_metadata_owner_and_counterparties(kcb: fi.ingest.Frames) -> None:
+    tx = kcb.transactions
+    own = "acct:UNKNOWN/1234567890"
+    assert kcb.report["header_row"] == 7 and kcb.report["blank_rows_skipped"] == 1
+    assert tx["source_row"].tolist() == [8, 9, 11, 16]
+    assert tx["sender"].tolist() == [own, "cash:branch", "iban:GB82WEST12345698765432", own]
+    assert tx["receiver"].tolist() == ["msisdn:+254712345678", own, own, "cash:atm"]
+    assert tx["channel"].tolist() == ["bank", "cash", "bank", "cash"]
+    assert tx["amount"].tolist() == [5000.0, 150000.0, 1000.5, 2000.0]
+    assert tx["currency"].unique().tolist() == ["KES"]
+    assert tx.at[0, "timestamp"] == _ts("2024-03-02 06:15")
+    assert tx.at[0, "sender_name"] == "AMINA W. OCHIENG"
+    assert json.loads(tx.at[0, "attributes"]) == {
+        "balance": "95,000.00",
+        "reference": "FT24062AB1",
+        "value_date": "02/03/2024",
+    }
+    assert kcb.accounts.at[0, "account_name"] == "AMINA W. OCHIENG" and kcb.parties.at[0, "name"] == "AMINA W. OCHIENG"
+
+
+def test_every_bad_row_is_rejected_with_row_column_reason(kcb: fi.ingest.Frames) -> None:
+    rej = kcb.rejects.set_index("source_row")
+    assert sorted(rej.index) == [12, 13, 14, 15]
+    assert rej.at[12, "column"] == "Txn Date" and "not a date" in rej.at[12, "problem"]  # 31/02/2024
+    assert rej.at[13, "column"] == "Money Out" and "not a number" in rej.at[13, "problem"]
+    assert "both debit and credit" in rej.at[14, "problem"]
+    assert "neither debit nor credit" in rej.at[15, "problem"]
+    assert rej.at[13, "raw"] == "14/03/2024 08:00,14/03/2024,NOT A NUMBER,X2,abc,,1.00"
+    assert kcb.rows_read == len(kcb.transactions) + len(kcb.rejects) == 8
+
+
+def test_explicit_mapping_signed_amount_and_drcr(tmp_path: Path) -> None:
+    p = tmp_path / "s.csv"
+    p.write_text(
+        "When;What;Sum;Side;Who\n05.03.2024;rent;1.234,50;D;LANDLORD LTD\n06.03.2024;salary;2.000,00;C;EMPLOYER\n07.03.2024;x;0,00;C;Y\n"
+    )
+    fr = fi.read(
+        p,
+        format="bank_csv",
+        mapping={"timestamp": "When", "amount": "Sum", "drcr": "Side", "counterparty": "Who", "description": "What"},
+        currency="KES",
+        account="9",
+    )
+    tx = fr.transactions
+    assert tx["amount_exact"].map(str).tolist() == ["1234.500000000000000000", "2000.000000000000000000"]
+    assert tx["receiver"].tolist() == ["acct:LANDLORD-LTD".replace("acct:", "acct:UNKNOWN/"), "acct:UNKNOWN/9"]
+    assert tx.at[1, "sender"] == "acct:UNKNOWN/EMPLOYER"
+    assert fr.rejects["problem"].tolist() == ["zero amount: moves no value"] and fr.rejects["source_row"].tolist() == [
+        4
+    ]
+
+
+def test_day_first_detected_from_data_and_override(tmp_path: Path) -> None:
+    p = tmp_path / "d.csv"
+    p.write_text("Date,Amount\n01/02/2024,5\n13/02/2024,6\n")
+    tx = fi.read(p).transactions
+    assert tx["timestamp"].dt.tz_convert("Africa/Nairobi").dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-02-01",
+        "2024-02-13",
+    ]
+    q = tmp_path / "m.csv"
+    q.write_text("Date,Amount\n01/02/2024,5\n02/03/2024,6\n")  # ambiguous: dayfirst decides
+    got = fi.read(q, dayfirst=False, tz="UTC").transactions["timestamp"].tolist()
+    assert got == [_ts("2024-01-02"), _ts("2024-02-03")]
+
+
+def test_missing_required_column_lists_headers_and_aliases(tmp_path: Path) -> None:
+    p = tmp_path / "x.csv"
+    p.write_text("Date,Narrative,Debit\n01/02/2024,x,5\n")
+    with pytest.raises(
+        InputError,
+        match=r"missing required column\(s\): timestamp \('Txn Date'\).*headers found: \['Date', 'Narrative', 'Debit'\]",
+    ):
+        read_tabular(p, mapping={"timestamp": "Txn Date"})
+    q = tmp_path / "y.csv"
+    q.write_text("Foo,Bar\n1,2\n")
+    with pytest.raises(InputError, match="no header row found.*'Foo', 'Bar'") as err:
+        read_tabular(q)
+    assert str(q) in str(err.value)
+
+
+def test_empty_header_only_and_bad_encoding(tmp_path: Path) -> None:
+    empty = tmp_path / "e.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_tabular(empty)
+    header = tmp_path / "h.csv"
+    header.write_text("Date,Details,Debit,Credit,Balance\n")
+    fr = fi.read(header)
+    assert fr.transactions.empty and fr.rejects.empty and fr.rows_read == 0
+    latin = tmp_path / "l.csv"
+    latin.write_bytes("Date,Details,Amount\n01/02/2024,caf\u00e9,5\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"row 2: cannot decode byte b'\\xe9' at offset 34"):
+        read_tabular(latin)
+    assert fi.read(latin, encoding="cp1252").transactions.at[0, "description"] == "caf\u00e9"
+
+
+def test_ragged_rows_and_quoted_newlines_keep_spreadsheet_rows(tmp_path: Path) -> None:
+    p = tmp_path / "r.csv"
+    p.write_text('Date,Details,Amount\n01/02/2024,"two\nlines",5\n02/02/2024,a,b,c,6\n\n03/02/2024,ok,-7\n')
+    fr = fi.read(p)
+    assert fr.transactions["source_row"].tolist() == [2, 5] and fr.transactions["description"].tolist() == [
+        "two\nlines",
+        "ok",
+    ]
+    assert fr.rejects["source_row"].tolist() == [3] and "5 fields but the header has 3" in fr.rejects.at[0, "problem"]
+
+
+def test_excel_with_metadata_rows(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Statement of account"])
+    ws.append(["Account Number", "0011223344"])
+    ws.append(["Customer Name", "JANE ATIENO"])
+    ws.append([])
+    ws.append(["Transaction Date", "Particulars", "Withdrawals", "Deposits", "Balance"])
+    ws.append([pd.Timestamp("2024-05-01 08:30").to_pydatetime(), "Transfer 256772123456", 1500.25, None, 10.0])
+    ws.append(["2024-05-02", "=SUM(1,2)", None, 3, 13.0])
+    p = tmp_path / "s.xlsx"
+    wb.save(p)
+    fr = fi.read(p, currency="UGX", country="UG")
+    tx = fr.transactions
+    assert fr.format == "bank_excel" and fr.report["header_row"] == 5 and tx["source_row"].tolist() == [6, 7]
+    assert tx.at[0, "sender"] == "acct:UNKNOWN/0011223344" and tx.at[0, "receiver"] == "msisdn:+256772123456"
+    assert tx.at[0, "amount_exact"] == Decimal("1500.25") and tx.at[0, "timestamp"] == _ts("2024-05-01 05:30")
+    assert pd.isna(tx.at[1, "description"])  # a formula is never evaluated: no cached value, no text
+
+
+def test_case_ingest_round_trip(tmp_path: Path) -> None:
+    case = fi.open_case(tmp_path / "case")
+    summary = case.ingest(FIXTURES / "kcb_style_statement.csv")
+    assert summary[["format", "rows_read", "rows_written", "rows_rejected"]].iloc[0].tolist() == ["bank_csv", 8, 4, 4]
+    assert len(case.transactions()) == 4 and len(case.rejects()) == 4
