@@ -1,0 +1,375 @@
+"""Interactive network maps: one self-contained HTML file an investigator opens from a USB stick.
+
+The page inlines vis-network (from the installed pyvis) and makes no network request, so it works
+on an air-gapped machine from ``file://`` in Chromium and Firefox. It draws accounts as nodes
+(colour = risk score from the alerts, shape = kind, size = money through the account) and flows
+as arrows (colour = channel, width = amount), with tooltips naming the account, its totals and
+its alerts with their reasons, a legend, a title stating case, period and filters, and a period
+slider. The layout settles once and then stops moving.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import networkx as nx
+import pandas as pd
+
+from finintel.errors import InputError
+from finintel.viz import _legend as L
+from finintel.viz._graphdata import alert_records, flow_from_graph, flow_from_transactions, node_alerts, noisy_or
+from finintel.viz._html import page
+from finintel.viz._reduce import collapse_communities, detect_communities, ego, top_flows
+
+__all__ = ["network_map"]
+
+_MAX_ALERTS_SHOWN = 8
+_MAX_TX_SHOWN = 12
+
+
+def network_map(
+    G_or_tx: nx.Graph | pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    alerts: pd.DataFrame | None = None,
+    entities: pd.DataFrame | None = None,
+    focus: str | None = None,
+    max_nodes: int = 500,
+    title: str | None = None,
+    case: Any = None,
+    reduce: Literal["auto", "ego", "top_flows", "communities"] = "auto",
+    hops: int = 2,
+    color_by: Literal["risk", "detector"] = "risk",
+    risk: Mapping[str, float] | pd.Series | None = None,
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write an interactive map of the money flows to one self-contained HTML file.
+
+    Parameters
+    ----------
+    G_or_tx : networkx.Graph or pandas.DataFrame
+        Transactions in the canonical schema (only completed ones are drawn), or a graph such
+        as ``fi.graph.flow_graph(tx)``, ``transaction_graph(tx)`` or ``ego_network(...)``. The graph
+        is read, never changed.
+    path : path-like
+        The ``.html`` file to write (UTF-8); its folder is created.
+    alerts : pandas.DataFrame, optional
+        Alerts (``entity, detector, score, reason, tx_ids``): they colour the accounts, list their
+        reasons in the tooltips and mark the flows that are their evidence.
+    entities : pandas.DataFrame, optional
+        Resolved entities (``account, entity_id`` and optionally ``name``): alerts raised on an entity
+        show on each of its accounts, and the tooltip names the entity.
+    focus : str, optional
+        Account key to centre on: the map shows its ego network (`hops` in either direction).
+    max_nodes : int, default 500
+        Most accounts to draw; bigger graphs are reduced and the page says what was left out.
+    title : str, optional
+        Page title; default ``"Money flows"`` plus the case name.
+    case : str or finintel.Case, optional
+        Case name (or a ``Case``, whose folder name is used) for the title.
+    reduce : {"auto", "ego", "top_flows", "communities"}, default "auto"
+        How to reduce a graph above `max_nodes`: ``auto`` is ``ego`` with a focus, else ``top_flows``.
+    hops : int, default 2
+        Radius of the ego network around `focus`.
+    color_by : {"risk", "detector"}, default "risk"
+        Node colour by combined risk score or by the detector of the strongest alert.
+    risk : mapping or pandas.Series, optional
+        Risk score per account key (e.g. from ``fi.detect.risk_scores``); default: the alerts'
+        scores combined as ``1 - prod(1 - score)``.
+    notes : sequence of str, optional
+        Sentences shown under the title (e.g. the alert a map explains).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        If `focus` is not an account in the data, or a frame lacks a needed column.
+
+    Examples
+    --------
+    >>> from finintel.testing import transactions
+    >>> tx = transactions([("msisdn:+254700000001", "acct:KCB/0012", 9_500, "2024-03-01")])
+    >>> network_map(tx, "map.html", title="Op. Jua")  # doctest: +SKIP
+    PosixPath('map.html')
+    """
+    if max_nodes < 1:
+        raise InputError(f"max_nodes must be at least 1, got {max_nodes}", column="max_nodes")
+    if isinstance(G_or_tx, pd.DataFrame):
+        H, dropped = flow_from_transactions(G_or_tx)
+        notes = [*notes, *dropped]
+    elif isinstance(G_or_tx, nx.Graph):
+        H, notes = flow_from_graph(G_or_tx), list(notes)
+    else:
+        raise TypeError(f"network_map needs a transactions DataFrame or a networkx graph, got {type(G_or_tx).__name__}")
+    by_node = node_alerts(alerts, entities)
+    scores = _risk(H, by_node, risk)
+    if entities is not None and not entities.empty:
+        names = entities["name"].astype("string") if "name" in entities else pd.Series(pd.NA, index=entities.index)
+        for acct, ent, name in zip(
+            entities["account"].astype(str), entities["entity_id"].astype(str), names, strict=True
+        ):
+            if acct in H:
+                H.nodes[acct]["entity_id"] = ent
+                if not pd.isna(name):
+                    H.nodes[acct]["entity_name"] = str(name)
+    filters = [f"at most {max_nodes:,} accounts"]
+    full_nodes, full_edges = H.number_of_nodes(), H.number_of_edges()
+    if focus is not None:
+        focus = str(focus)
+        if focus not in H:
+            raise InputError(
+                f"the focus account {focus!r} is not in the data ({full_nodes:,} accounts)", column="focus"
+            )
+    how = reduce if reduce != "auto" else ("ego" if focus is not None else "top_flows")
+    if focus is not None:
+        filters.insert(0, f"focus {focus}" + (f", {hops} hops" if how == "ego" else ""))
+    if how == "ego":
+        if focus is None:
+            raise InputError("reduce='ego' needs a focus account", column="focus")
+        H, more = ego(H, focus, max_nodes, hops)
+        notes += more
+    elif H.number_of_nodes() > max_nodes and how == "top_flows":
+        H, more = top_flows(H, max_nodes, scores)
+        notes += more
+    elif H.number_of_nodes() > max_nodes and how == "communities":
+        H, more = collapse_communities(H, detect_communities(H), max_nodes, scores)
+        scores = {n: H.nodes[n].get("risk") for n in H}
+        notes += more
+    data = _payload(H, by_node, scores, alerts, color_by, focus)
+    subtitle = _subtitle(case, data, H, full_nodes, full_edges, alerts, filters)
+    name = _case_name(case)
+    heading = title or ("Money flows" + (f" - case {name}" if name else ""))
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page(title=heading, subtitle=subtitle, notes=notes, data=data), encoding="utf-8")
+    return out
+
+
+def _risk(
+    H: nx.DiGraph, by_node: Mapping[str, list[dict[str, Any]]], risk: Mapping[str, float] | pd.Series | None
+) -> dict[str, float | None]:
+    if risk is not None:
+        given = dict(risk.items()) if isinstance(risk, pd.Series) else dict(risk)
+        return {n: (None if given.get(n) is None or pd.isna(given.get(n)) else float(given[n])) for n in H}
+    return {n: noisy_or(a["score"] for a in by_node.get(n, [])) for n in H}
+
+
+def _case_name(case: Any) -> str | None:
+    if case is None:
+        return None
+    return Path(case.path).name if hasattr(case, "path") else str(case)
+
+
+def _ms(ts: pd.Timestamp | None) -> int | None:
+    return None if ts is None else int(ts.value // 1_000_000)
+
+
+def _payload(
+    H: nx.DiGraph,
+    by_node: Mapping[str, list[dict[str, Any]]],
+    scores: Mapping[str, float | None],
+    alerts: pd.DataFrame | None,
+    color_by: str,
+    focus: str | None,
+) -> dict[str, Any]:
+    by_tx: dict[str, list[dict[str, Any]]] = {}
+    if alerts is not None and not alerts.empty and "tx_ids" in alerts:
+        for rec, txs in zip(alert_records(alerts), alerts["tx_ids"], strict=True):
+            if txs is None or (isinstance(txs, float) and pd.isna(txs)):
+                continue
+            for t in txs:
+                by_tx.setdefault(str(t), []).append(rec)
+    detectors = sorted({r["detector"] for recs in by_node.values() for r in recs})
+    flows = {n: d["total_in"] + d["total_out"] for n, d in H.nodes(data=True)}
+    max_flow = max(flows.values(), default=0.0)
+    max_total = max((t for _, _, t in H.edges(data="total")), default=0.0)
+    node_cur: dict[str, set[str]] = {}
+    edges, times = [], []
+    for i, (u, v, d) in enumerate(H.edges(data=True)):
+        node_cur.setdefault(u, set()).update(c for c in d["currency"].split(", ") if c)
+        node_cur.setdefault(v, set()).update(c for c in d["currency"].split(", ") if c)
+        ealerts = list({id(r): r for t in d["tx_ids"] for r in by_tx.get(str(t), [])}.values())
+        ealerts.sort(key=lambda r: -(r["score"] or 0.0))
+        t0, t1 = _ms(d["first"]), _ms(d["last"])
+        times += [t for t in (t0, t1) if t is not None]
+        edges.append(
+            {
+                "id": f"e{i}",
+                "from": u,
+                "to": v,
+                "arrows": "to",
+                "width": L.edge_width(d["total"], max_total),
+                "color": {"color": L.channel_colour(d["channels"]), "opacity": 0.85},
+                "t0": t0,
+                "t1": t1,
+                "shadow": {"enabled": bool(ealerts), "color": "rgba(178,24,43,0.9)", "size": 6, "x": 0, "y": 0},
+                "f": {
+                    "from": u,
+                    "to": v,
+                    "from_name": H.nodes[u].get("name") or u,
+                    "to_name": H.nodes[v].get("name") or v,
+                    "total": d["total"],
+                    "currency": d["currency"],
+                    "count": d["count"],
+                    "first": t0,
+                    "last": t1,
+                    "channels": d["channels"],
+                    "tx_ids": d["tx_ids"][:_MAX_TX_SHOWN],
+                    "more_tx": max(0, len(d["tx_ids"]) - _MAX_TX_SHOWN),
+                    "alerts": _public(ealerts[:_MAX_ALERTS_SHOWN]),
+                    "more_alerts": max(0, len(ealerts) - _MAX_ALERTS_SHOWN),
+                },
+            }
+        )
+    nodes = []
+    for n, d in H.nodes(data=True):
+        recs = by_node.get(n, []) if d.get("kind") != "community" else []
+        score = scores.get(n)
+        colour = (
+            L.detector_colour(recs[0]["detector"], detectors)
+            if color_by == "detector" and recs
+            else L.risk_colour(score)
+        )
+        if color_by == "detector" and not recs:
+            colour = L.NO_ALERT_COLOUR
+        name = d.get("name") or None
+        label = str(d.get("label") or name or n)
+        nodes.append(
+            {
+                "id": n,
+                "label": label if len(label) <= 28 else label[:27] + "\u2026",
+                "shape": L.KIND_SHAPES.get(d["kind"], L.KIND_SHAPES["other"]),
+                "size": L.node_size(flows[n], max_flow),
+                "color": {
+                    "background": colour,
+                    "border": "#000000" if n == focus else "#555555",
+                    "highlight": {"background": colour, "border": "#000000"},
+                },
+                "borderWidth": 4 if n == focus else (2 if recs else 1),
+                "f": {
+                    "name": name,
+                    "key": n,
+                    "lines": _lines(n, d),
+                    "total_in": d["total_in"],
+                    "total_out": d["total_out"],
+                    "n_tx": d["n_tx"],
+                    "cur": ", ".join(sorted(node_cur.get(n, set()))),
+                    "risk": score,
+                    "alerts": _public(recs[:_MAX_ALERTS_SHOWN]),
+                    "more_alerts": max(0, len(recs) - _MAX_ALERTS_SHOWN),
+                },
+            }
+        )
+    n_nodes = len(nodes)
+    big = n_nodes > 150
+    options = {
+        "autoResize": True,
+        "layout": {"improvedLayout": not big, "randomSeed": 7},
+        "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif"}, "scaling": {"label": {"drawThreshold": 6}}},
+        "edges": {
+            "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
+            "selectionWidth": 2,
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": big,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
+        "physics": {
+            "enabled": True,
+            "solver": "barnesHut",
+            "barnesHut": {
+                "gravitationalConstant": -6000,
+                "centralGravity": 0.25,
+                "springLength": 140,
+                "springConstant": 0.03,
+                "damping": 0.35,
+                "avoidOverlap": 0.05,
+            },
+            "stabilization": {"enabled": True, "iterations": _iterations(n_nodes), "updateInterval": 25, "fit": True},
+            "minVelocity": 1.0,
+        },
+    }
+    connected = {u for u, v in H.edges()} | {v for u, v in H.edges()}
+    legend = L.legend_items(
+        [d["kind"] for _, d in H.nodes(data=True)],
+        sorted({c for _, _, d in H.edges(data=True) for c in d["channels"]}),
+        color_by,
+        detectors,
+    )
+    period = {"from": min(times), "to": max(times)} if times else {"from": None, "to": None}
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "options": options,
+        "legend": legend,
+        "period": period,
+        "isolated": [n for n in H if n not in connected],
+    }
+
+
+def _iterations(n_nodes: int) -> int:
+    """Layout budget: about 120,000 node-iterations (a few seconds in a browser), 40 to 1,000 iterations.
+
+    >>> _iterations(100), _iterations(2_000), _iterations(10_000)
+    (1000, 60, 40)
+    """
+    return max(40, min(1000, 120_000 // max(n_nodes, 1)))
+
+
+def _public(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"detector": r["detector"], "score": r["score"], "reason": r["reason"], "alert_id": r["alert_id"]} for r in recs
+    ]
+
+
+def _lines(n: str, d: Mapping[str, Any]) -> list[str]:
+    if d.get("kind") == "community":
+        lines = [f"{d['members']:,} accounts; flows inside the community: {d['inside_total']:,.2f} (all currencies)"]
+        if d.get("alerted"):
+            lines.append(f"alerted ({d['n_alerted']:,}): " + ", ".join(d["alerted"]))
+        lines.append("largest accounts: " + ", ".join(d.get("top_members", [])))
+        return lines
+    lines = [f"account {n}", f"kind: {L.KIND_LABELS.get(d['kind'], d['kind'])}"]
+    if d.get("country"):
+        lines.append(f"country: {d['country']}")
+    if d.get("entity_id"):
+        lines.append(f"entity: {d['entity_id']}" + (f" ({d['entity_name']})" if d.get("entity_name") else ""))
+    return lines
+
+
+def _subtitle(
+    case: Any,
+    data: Mapping[str, Any],
+    H: nx.DiGraph,
+    full_nodes: int,
+    full_edges: int,
+    alerts: pd.DataFrame | None,
+    filters: list[str],
+) -> list[str]:
+    parts = []
+    name = _case_name(case)
+    if name:
+        parts.append(f"Case: {name}")
+    p = data["period"]
+    if p["from"] is not None:
+        a = pd.Timestamp(p["from"], unit="ms", tz="UTC").strftime("%Y-%m-%d")
+        b = pd.Timestamp(p["to"], unit="ms", tz="UTC").strftime("%Y-%m-%d")
+        parts.append(f"Period: {a} to {b} (UTC)")
+    n_tx = sum(c for _, _, c in H.edges(data="count"))
+    parts.append(
+        f"{H.number_of_nodes():,} of {full_nodes:,} accounts, {H.number_of_edges():,} of {full_edges:,} flows ({n_tx:,} transactions) drawn"
+    )
+    if alerts is not None and not alerts.empty:
+        parts.append(f"{len(alerts):,} alerts from {alerts['detector'].nunique():,} detectors")
+    return [" | ".join(parts), "Filters: " + "; ".join(filters)]
