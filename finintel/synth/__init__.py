@@ -1,0 +1,14 @@
+"""Synthetic ledgers with planted, labelled typologies, and the export files they would come in.
+
+>>> import finintel as fi
+>>> led = fi.synth.generate(3_000, seed=7)
+>>> int((led.truth["typology"] == "fan_in").sum())
+2
+
+See :func:`generate` for the parameters and :func:`write_exports` for the files.
+"""
+
+from finintel.synth._generate import SLOW_TYPOLOGIES, TYPOLOGIES, Ledger, generate
+from finintel.synth._plant import TRUTH_COLUMNS
+
+__all__ = ["SLOW_TYPOLOGIES", "TRUTH_COLUMNS", "TYPOLOGIES", "Ledger", "generate"]

@@ -1,0 +1,326 @@
+"""Planted money-laundering shapes: structuring, limit splitting, fans, scatter/gather, cycles, mules, chains.
+
+Each function plants one instance with a :class:`~finintel.synth._plant.Planter`
+and records its ground truth. Thresholds and caps come from the jurisdiction
+profile of the planter's home country (KE when served): structuring amounts fall
+in ``[threshold * (1 - margin), threshold)``, wallet-limit splits in
+``[0.9 * cap, cap]``. ``slow=True`` spreads the same shape over weeks.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from finintel.synth._plant import Planter
+
+__all__ = [
+    "cycle",
+    "fan_in",
+    "fan_out",
+    "gather_scatter",
+    "layering_chain",
+    "rapid_pass_through",
+    "scatter_gather",
+    "structuring",
+    "wallet_limit_splitting",
+]
+
+H = pd.Timedelta(hours=1)
+
+
+def structuring(p: Planter, slow: bool = False) -> None:
+    """Repeated transfers (or cash deposits) in a band just below the reporting threshold within days."""
+    prof = p.profile()
+    threshold, margin = float(prof["reporting_threshold"]), float(prof["structuring_margin"])
+    lo = threshold * (1 - margin)
+    deposits = bool(p.rng.random() < 0.5)
+    span = 20.0 if slow else 5.0
+    k = int(p.rng.integers(4, 8))
+    actor = p.new_account("bank", role="structurer")
+    t0 = p.window(span)
+    offsets = sorted(p.rng.uniform(0, span * 24, k))
+    ids, roles = [], {actor["account"]: "structurer"}
+    if deposits:
+        branches = [
+            {
+                "account": f"cash:{actor['institution']} branch {b}",
+                "name": f"{actor['institution']} {b} branch".upper(),
+                "country": p.home,
+                "currency": actor["currency"],
+            }
+            for b in ("Moi Avenue", "Westlands", "Kenyatta Avenue", "Eastleigh")
+        ]
+        for h in offsets:
+            br = branches[int(p.rng.integers(len(branches)))]
+            roles.setdefault(br["account"], "branch")
+            amt = float(p.rng.integers(int(lo) // 100, int(threshold) // 100)) * 100
+            ids.append(p.tx(t0 + h * H, br, actor, amt, channel="cash", description="Cash deposit"))
+    else:
+        dests = p.background_accounts("bank", p.home, int(p.rng.integers(2, 5)))
+        for h in offsets:
+            d = dests[int(p.rng.integers(len(dests)))]
+            roles.setdefault(d["account"], "beneficiary")
+            amt = float(p.rng.integers(int(lo) // 100, int(threshold) // 100)) * 100
+            ids.append(p.tx(t0 + h * H, actor, d, amt, channel="bank", description="Funds Transfer"))
+    p.case(
+        "structuring",
+        ids,
+        roles,
+        actor["account"],
+        slow=slow,
+        params={
+            "threshold": threshold,
+            "band": [lo, threshold],
+            "window_days": span,
+            "side": "receiver" if deposits else "sender",
+        },
+        description=f"{k} {'cash deposits' if deposits else 'transfers'} each just under the {threshold:,.0f} reporting threshold",
+    )
+
+
+def wallet_limit_splitting(p: Planter, slow: bool = False) -> None:
+    """A wallet sending many transfers each close to the per-transaction cap (at most two a day)."""
+    prof = p.profile()
+    cap = float(prof["mm_tx_cap"] or 250_000)
+    lo = 0.9 * cap
+    k = int(p.rng.integers(6, 11))
+    actor = p.new_account("wallet", role="splitter")
+    dests = p.background_accounts("wallet", p.home, int(p.rng.integers(1, 4)))
+    t0 = p.window(k / 2 + 2)
+    ids, roles = [], {actor["account"]: "splitter"}
+    for i in range(k):
+        d = dests[i % len(dests)]
+        roles.setdefault(d["account"], "beneficiary")
+        when = t0 + pd.Timedelta(days=i // 2) + float(p.rng.uniform(0, 10)) * H + (i % 2) * 0.1 * H
+        ids.append(
+            p.tx(
+                when,
+                actor,
+                d,
+                float(p.rng.integers(int(lo), int(cap) + 1)),
+                channel="mobile_money",
+                description="Customer Transfer",
+            )
+        )
+    p.case(
+        "wallet_limit_splitting",
+        ids,
+        roles,
+        actor["account"],
+        slow=slow,
+        params={"cap": cap, "band": [lo, cap], "daily_cap": prof["mm_daily_cap"]},
+        description=f"{k} wallet transfers each within 10% of the {cap:,.0f} per-transaction cap",
+    )
+
+
+def fan_in(p: Planter, slow: bool = False) -> None:
+    """Many distinct senders paying one hub within a window (days, or weeks when slow)."""
+    span = float(p.rng.uniform(21, 35)) if slow else 2.0
+    k = int(p.rng.integers(10, 21))
+    hub = p.new_account("wallet", role="hub")
+    members = p.background_accounts("wallet", p.home, k)
+    t0 = p.window(span)
+    ids = [
+        p.tx(t0 + float(h) * H, m, hub, p.amount(6_000), channel="mobile_money", description="Customer Transfer")
+        for m, h in zip(members, sorted(p.rng.uniform(0, span * 24, k)), strict=True)
+    ]
+    roles = {hub["account"]: "hub", **{m["account"]: "sender" for m in members}}
+    p.case(
+        "fan_in",
+        ids,
+        roles,
+        hub["account"],
+        slow=slow,
+        params={"window_days": span, "senders": k},
+        description=f"{k} distinct senders paid one wallet within {span:.0f} days",
+    )
+
+
+def fan_out(p: Planter, slow: bool = False) -> None:
+    """One hub paying many distinct receivers within a window."""
+    span = float(p.rng.uniform(21, 35)) if slow else 2.0
+    k = int(p.rng.integers(10, 21))
+    hub = p.new_account("wallet", role="hub")
+    members = p.background_accounts("wallet", p.home, k)
+    t0 = p.window(span)
+    ids = [
+        p.tx(t0 + float(h) * H, hub, m, p.amount(5_000), channel="mobile_money", description="Customer Transfer")
+        for m, h in zip(members, sorted(p.rng.uniform(0, span * 24, k)), strict=True)
+    ]
+    roles = {hub["account"]: "hub", **{m["account"]: "receiver" for m in members}}
+    p.case(
+        "fan_out",
+        ids,
+        roles,
+        hub["account"],
+        slow=slow,
+        params={"window_days": span, "receivers": k},
+        description=f"one wallet paid {k} distinct receivers within {span:.0f} days",
+    )
+
+
+def scatter_gather(p: Planter, slow: bool = False) -> None:
+    """A -> {B1..Bk} -> C: each intermediary forwards most of what it got, after getting it."""
+    k = int(p.rng.integers(3, 7))
+    gap = (2.0, 10.0) if slow else (0.5, 8.0)  # days when slow, else hours
+    unit = pd.Timedelta(days=1) if slow else H
+    src = p.new_account("bank", role="source")
+    dst = p.new_account("bank", role="sink")
+    mids = [p.new_account("wallet", role="intermediary") for _ in range(k)]
+    t0 = p.window(25.0 if slow else 2.0)
+    ids, roles = [], {src["account"]: "source", dst["account"]: "sink"}
+    for i, m in enumerate(mids):
+        roles[m["account"]] = "intermediary"
+        amt = p.amount(120_000, 0.3)
+        t_in = t0 + (i * 1.5 if slow else i * 0.2) * unit
+        ids.append(p.tx(t_in, src, m, amt, channel="bank", description="Bank to Mobile Wallet"))
+        t_out = t_in + float(p.rng.uniform(*gap)) * unit
+        ids.append(
+            p.tx(
+                t_out,
+                m,
+                dst,
+                round(amt * float(p.rng.uniform(0.95, 0.99))),
+                channel="mobile_money",
+                description="Mobile Wallet to Bank",
+            )
+        )
+    p.case(
+        "scatter_gather",
+        ids,
+        roles,
+        src["account"],
+        slow=slow,
+        params={"intermediaries": k},
+        description=f"one account scattered funds over {k} wallets that forwarded them to one account",
+    )
+
+
+def gather_scatter(p: Planter, slow: bool = False) -> None:
+    """{A1..Ak} -> M -> {C1..Cj}: every outflow of the middle account follows all its inflows."""
+    k, j = int(p.rng.integers(4, 9)), int(p.rng.integers(3, 6))
+    span_in = 14.0 if slow else 1.0
+    mid = p.new_account("wallet", role="middle")
+    payers = p.background_accounts("wallet", p.home, k)
+    outs = [p.new_account("wallet", role="beneficiary") for _ in range(j)]
+    t0 = p.window(span_in * 2 + 1)
+    ids, roles, total = [], {mid["account"]: "middle"}, 0.0
+    for a, h in zip(payers, sorted(p.rng.uniform(0, span_in * 24, k)), strict=True):
+        roles[a["account"]] = "payer"
+        amt = p.amount(20_000, 0.4)
+        total += amt
+        ids.append(p.tx(t0 + float(h) * H, a, mid, amt, channel="mobile_money", description="Customer Transfer"))
+    t1 = t0 + pd.Timedelta(days=span_in) + 2 * H
+    share = total * float(p.rng.uniform(0.9, 0.98)) / j
+    for c, h in zip(outs, sorted(p.rng.uniform(0, span_in * 24, j)), strict=True):
+        roles[c["account"]] = "beneficiary"
+        ids.append(
+            p.tx(t1 + float(h) * H, mid, c, round(share), channel="mobile_money", description="Customer Transfer")
+        )
+    p.case(
+        "gather_scatter",
+        ids,
+        roles,
+        mid["account"],
+        slow=slow,
+        params={"payers": k, "beneficiaries": j},
+        description=f"{k} payers into one wallet, then {j} payouts of most of it",
+    )
+
+
+def cycle(p: Planter, slow: bool = False, length: int | None = None) -> None:
+    """A time-respecting cycle of 2-6 accounts returning most of the value to where it started."""
+    n = length or int(p.rng.integers(2, 7))
+    kinds = ["bank", "wallet"]
+    accts = [p.new_account(kinds[i % 2], role="cycle") for i in range(n)]
+    unit = pd.Timedelta(days=1) if slow else H
+    gaps = p.rng.uniform(4, 9, n) if slow else p.rng.uniform(1, 30, n)
+    t = p.window(float(gaps.sum() * (1 if slow else 1 / 24)) + 1)
+    amt = p.amount(180_000, 0.2)
+    ids, roles = [], {}
+    for i in range(n):
+        a, b = accts[i], accts[(i + 1) % n]
+        roles[a["account"]] = "origin" if i == 0 else "link"
+        channel = "bank" if a["kind"] == "bank" else "mobile_money"
+        ids.append(
+            p.tx(
+                t,
+                a,
+                b,
+                amt,
+                channel=channel,
+                description="Funds Transfer" if channel == "bank" else "Customer Transfer",
+            )
+        )
+        t = t + float(gaps[i]) * unit
+        amt = round(amt * float(p.rng.uniform(0.96, 0.995)))
+    p.case(
+        "cycle",
+        ids,
+        roles,
+        accts[0]["account"],
+        slow=slow,
+        params={"length": n},
+        description=f"a cycle of {n} accounts returning the money to where it started",
+    )
+
+
+def rapid_pass_through(p: Planter, slow: bool = False) -> None:
+    """A mule wallet: money in from a few senders, out to one account within hours, little left behind."""
+    del slow
+    mule = p.new_account("wallet", role="mule")
+    dest = p.new_account("bank", role="collector")
+    episodes = int(p.rng.integers(2, 4))
+    t = p.window(episodes * 3.0)
+    ids, roles, residual = [], {mule["account"]: "mule", dest["account"]: "collector"}, 0.0
+    for _ in range(episodes):
+        senders = p.background_accounts("wallet", p.home, int(p.rng.integers(2, 5)))
+        got = 0.0
+        for s in senders:
+            roles[s["account"]] = "sender"
+            amt = p.amount(30_000, 0.4)
+            got += amt
+            ids.append(p.tx(t, s, mule, amt, channel="mobile_money", description="Customer Transfer"))
+            t = t + float(p.rng.uniform(0.1, 1.0)) * H
+        out = float(round(got * float(p.rng.uniform(0.93, 0.99))))
+        residual += got - out
+        t = t + float(p.rng.uniform(0.5, 5.0)) * H
+        ids.append(p.tx(t, mule, dest, out, channel="mobile_money", description="Mobile Wallet to Bank"))
+        t = t + pd.Timedelta(days=float(p.rng.uniform(1, 2.5)))
+    p.case(
+        "rapid_pass_through",
+        ids,
+        roles,
+        mule["account"],
+        params={"episodes": episodes, "max_hold_hours": 6.0},
+        description=f"{episodes} times money in and out of one wallet within hours, {residual:,.0f} left behind",
+    )
+
+
+def layering_chain(p: Planter, slow: bool = False) -> None:
+    """A chain of at least three hops across bank and wallet accounts, each keeping most of the value."""
+    hops = int(p.rng.integers(3, 7))
+    accts = [p.new_account(["bank", "wallet"][i % 2], role="layer") for i in range(hops + 1)]
+    unit = pd.Timedelta(days=1) if slow else H
+    t = p.window(hops * (8.0 if slow else 1.0) + 1)
+    amt = p.amount(200_000, 0.15)
+    first = amt
+    ids, roles = [], {}
+    for i in range(hops):
+        a, b = accts[i], accts[i + 1]
+        roles[a["account"]] = "origin" if i == 0 else "layer"
+        channel = "bank" if a["kind"] == "bank" else "mobile_money"
+        ids.append(p.tx(t, a, b, amt, channel=channel, description="Funds Transfer"))
+        t = t + float(p.rng.uniform(2, 8) if slow else p.rng.uniform(1, 20)) * unit
+        amt = round(amt * float(p.rng.uniform(0.95, 0.995)))
+    roles[accts[-1]["account"]] = "destination"
+    last = p.rows[-1]["amount"]
+    p.case(
+        "layering_chain",
+        ids,
+        roles,
+        accts[0]["account"],
+        slow=slow,
+        params={"hops": hops, "kept": round(last / first, 4)},
+        description=f"{hops} hops keeping {last / first:.0%} of the value",
+    )
