@@ -28,6 +28,7 @@ __all__ = [
     "episodes",
     "leading_end",
     "local_amounts",
+    "merge_windows",
     "range_sum",
     "seconds",
     "span_text",
@@ -186,16 +187,26 @@ def episodes(b: Blocks, window_s: int, min_count: int, weight: np.ndarray | None
     else:
         w = np.concatenate([[0], np.cumsum(weight.astype("int64"))])
         count = w[hi + 1] - w[lo]
-    ok = np.flatnonzero(count >= min_count)
-    if len(ok) == 0:
+    return merge_windows(lo, np.flatnonzero(count >= min_count))
+
+
+def merge_windows(lo: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    """Merge windows ``[lo[e], e]`` of the sorted rows `ends` (ascending) into ``(lo, hi)`` runs, `hi` exclusive.
+
+    `lo` is a window start per sorted row (e.g. from :func:`trailing_start`); windows that overlap or touch
+    the same rows merge; windows never cross a block boundary, so neither do runs.
+
+    >>> merge_windows(np.array([0, 0, 1, 3, 3, 5]), np.array([1, 2, 5]))
+    [(0, 3), (5, 6)]
+    """
+    if len(ends) == 0:
         return []
-    s, e = lo[ok], ok
-    # a new episode starts where a window begins after the previous qualifying window ended
+    s, e = lo[ends], ends
     new = np.concatenate([[True], s[1:] > e[:-1]])
     first = np.flatnonzero(new)
     starts = s[first]
-    ends = np.maximum.reduceat(e, first) + 1
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+    stops = np.maximum.reduceat(e, first) + 1
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
 def duration_text(first: pd.Timestamp, last: pd.Timestamp) -> str:
