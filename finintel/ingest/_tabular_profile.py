@@ -277,6 +277,13 @@ class Profile:
         ``owner_key(metadata, profile) -> (key, how)`` for the statement's own account.
     dayfirst : bool
         Date order when the data cannot tell (no field above 12). East African exports write day first.
+    tz : str
+        Zone of times written without an offset.
+    cash_channel : str
+        Channel of rows whose counterparty is a ``cash:`` key (agent cash-in/out, ATM, branch): ``cash``,
+        so that placement and cash-out typologies see them; the wallet leg is still the statement's account.
+    direction_words : (str, str), optional
+        Regexes telling money in from money out by the transaction type, for exports whose amounts are unsigned.
     """
 
     name: str
@@ -292,6 +299,8 @@ class Profile:
     dayfirst: bool = True
     tz: str = "Africa/Nairobi"
     cash_channel: str = "cash"
+    direction_words: tuple[str, str] | None = None
+    """``(in_regex, out_regex)`` matched against the ``type`` (else ``description``) column when amounts carry no sign."""
 
     def account_key(self, number: str) -> str:
         """Key of an account number given by the user or the statement header."""
@@ -302,6 +311,8 @@ class Profile:
             key = guess_key(text, self.country or "KE")
             if key and key.split(":", 1)[0] in ("msisdn", "masked"):
                 return key
+            if re.fullmatch(r"\d{5,7}", text):
+                return f"paybill:{text}"  # an organisation short code (paybill or till)
         return bank_account_key(text, self.institution)
 
 

@@ -287,6 +287,23 @@ class _Builder:
         value = pc.fill_null(val, zero)
         self.fail(ok & P._mask(pc.equal(value, zero)), "amount", "zero amount: moves no value")
         inflow = P._mask(pc.greater(value, zero))
+        words = self.profile.direction_words
+        kind = self.col("type") if self.col("type") is not None else self.col("description")
+        if (
+            words is not None
+            and kind is not None
+            and self.col("drcr") is None
+            and not bool(pc.any(pc.less(value, zero)).as_py())
+        ):
+            is_in = P._mask(pc.match_substring_regex(kind, words[0], ignore_case=True))
+            is_out = P._mask(pc.match_substring_regex(kind, words[1], ignore_case=True))
+            role = "type" if "type" in self.roles else "description"
+            self.fail(
+                ~is_in & ~is_out,
+                role,
+                "cannot tell money in from money out: unsigned amount and an unknown transaction type",
+            )
+            inflow = is_in  # an "in" word wins: "Transfer from", "Payment refund"
         drcr = self.col("drcr")
         if drcr is not None:
             word = pc.utf8_lower(drcr)
