@@ -105,15 +105,16 @@ class Blocks:
     start: np.ndarray
     stop: np.ndarray
 
-    def composite(self) -> np.ndarray:
-        """``code * M + t``: sorted, and a window around any row stays inside its block."""
+    def composite(self, pad: int) -> np.ndarray:
+        """``code * M + t`` with ``M`` > time span + 2 `pad`: sorted, and a window of up to `pad` seconds
+        around any row stays inside its block."""
         if len(self.t) == 0:
             return np.zeros(0, dtype="int64")
         t0 = int(self.t.min())
-        m = int(self.t.max()) - t0 + 1
-        if (int(self.code.max()) + 1) * 3 * m >= 2**62:  # pragma: no cover - needs centuries of data
+        m = int(self.t.max()) - t0 + 2 * int(pad) + 1
+        if (int(self.code.max()) + 1) * m >= 2**62:  # pragma: no cover - needs centuries of data
             raise ConfigError("the ledger spans too long a time for the windowed kernels")
-        return self.code.astype("int64") * (3 * m) + (self.t - t0) + m
+        return self.code.astype("int64") * m + (self.t - t0) + int(pad)
 
 
 def time_seconds(ts: pd.Series) -> np.ndarray:
@@ -145,14 +146,14 @@ def blocks(keys: pd.Series | np.ndarray, ts: pd.Series, tiebreak: Sequence[Any] 
 
 def trailing_start(b: Blocks, window_s: int) -> np.ndarray:
     """For each sorted row, the first sorted row of its block at most `window_s` seconds earlier."""
-    c = b.composite()
+    c = b.composite(window_s)
     out: np.ndarray = np.searchsorted(c, c - window_s, side="left")
     return out
 
 
 def leading_end(b: Blocks, window_s: int) -> np.ndarray:
     """For each sorted row, one past the last sorted row of its block at most `window_s` seconds later."""
-    c = b.composite()
+    c = b.composite(window_s)
     out: np.ndarray = np.searchsorted(c, c + window_s, side="right")
     return out
 
@@ -174,8 +175,8 @@ def episodes(b: Blocks, window_s: int, min_count: int, weight: np.ndarray | None
     >>> from finintel.testing import transactions
     >>> tx = transactions([("a", "x", 1, f"2024-01-0{d}") for d in (1, 2, 3, 9)] + [("b", "x", 1, "2024-01-01")])
     >>> b = blocks(tx["sender"], tx["timestamp"], tx["tx_id"])
-    >>> episodes(b, 3 * 86_400, 3)
-    [(0, 3)]
+    >>> episodes(b, 3 * 86_400, 3), episodes(b, 30 * 86_400, 4)
+    ([(0, 3)], [(0, 4)])
     """
     n = len(b.t)
     if n == 0:

@@ -121,7 +121,7 @@ def corridor_velocity(
         is_on = on[keep][b.order]
         lo = trailing_start(b, w)
         cval = range_sum(np.where(is_on, value, 0.0), lo, np.arange(len(value)) + 1)
-        c = b.composite()
+        c = b.composite(w + bl)
         base_lo, base_hi = np.searchsorted(c, c - w - bl, "left"), np.searchsorted(c, c - w, "left")
         base = range_sum(value, base_lo, base_hi) / (bl / w)
         q = np.flatnonzero(is_on & (cval >= floor) & (cval >= ratio * base))

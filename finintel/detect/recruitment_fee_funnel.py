@@ -1,0 +1,272 @@
+"""Recruitment-fee funnel: many unrelated payers send similar sums to one account that then pays for travel abroad."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from finintel.detect._alerts import make_alerts, money
+from finintel.detect._registry import register
+from finintel.detect._windows import blocks, duration_text, episodes, local_amounts, seconds, span_text
+
+__all__ = ["TRAVEL_KEYWORDS", "recruitment_fee_funnel"]
+
+TRAVEL_KEYWORDS: tuple[str, ...] = (
+    # English
+    "airline",
+    "airways",
+    "air ticket",
+    "flight",
+    "ticket",
+    "visa",
+    "passport",
+    "travel",
+    "tours",
+    "agency",
+    "recruitment",
+    "placement",
+    "medical",
+    "gamca",
+    "wafid",
+    "embassy",
+    "consulate",
+    "kafala",
+    "work permit",
+    "iqama",
+    "emirates",
+    "qatar airways",
+    "saudia",
+    "flydubai",
+    "ethiopian airlines",
+    "kenya airways",
+    # Swahili
+    "ndege",
+    "tiketi",
+    "safari",
+    "pasipoti",
+    "ajira",
+    "wakala",
+    "kibali cha kazi",
+    "ubalozi",
+    # Amharic (transliterated and script)
+    "tiket",
+    "pasport",
+    "ye sira fekad",
+    "wukil",
+    "ኤጀንሲ",
+    "ቪዛ",
+    "ትኬት",
+    "ፓስፖርት",
+    "አውሮፕላን",
+    # French (Djibouti)
+    "billet",
+    "voyage",
+    "vol ",
+    "passeport",
+    "ambassade",
+    "agence",
+    "recrutement",
+    "permis de travail",
+    # Arabic transliteration common in Gulf recruitment
+    "maktab",
+    "istiqdam",
+)
+"""Words in a narrative or payee name that mark travel, visa, recruitment or placement spending."""
+
+
+@register("recruitment_fee_funnel", partition="receiver")
+def recruitment_fee_funnel(
+    tx: pd.DataFrame,
+    *,
+    window: str = "30D",
+    min_payers: int = 5,
+    max_cv: float = 0.2,
+    outflow_window: str = "14D",
+    min_outflow_share: float = 0.3,
+    travel_keywords: Sequence[str] = TRAVEL_KEYWORDS,
+    high_risk_countries: Sequence[str] = (),
+    currency: str | None = "USD",
+    fx_to_local: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Flag accounts collecting similar sums from many unrelated payers, then paying for travel or abroad.
+
+    The pattern of recruitment-fee fraud and debt bondage: prospective migrants each pay a "fee" of about
+    the same size to a recruiter; the recruiter then buys tickets, visas and medicals, or sends the money
+    abroad. Steps:
+
+    1. a receiver gets transfers from at least `min_payers` payers within `window` (bursts merge);
+    2. the payers are *unrelated*: payers that also transfer to one another are not counted;
+    3. their per-payer totals are *similar*: coefficient of variation (std / mean) at most `max_cv`;
+    4. within `outflow_window` after the last payment, at least `min_outflow_share` of the collected value
+       leaves the account on travel-like outflows: a narrative or payee name with one of `travel_keywords`,
+       a cross-border transfer (both countries known and different), a payee in `high_risk_countries`,
+       or the remittance channel.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Transactions in the canonical schema.
+    window : str, default "30D"
+        Window the payments are collected in.
+    min_payers : int, default 5
+        Fewest unrelated payers.
+    max_cv : float, default 0.2
+        Largest coefficient of variation of the per-payer totals.
+    outflow_window : str, default "14D"
+        How long after the last payment travel outflows are looked for.
+    min_outflow_share : float, default 0.3
+        Share of the collected value that must leave on travel-like outflows.
+    travel_keywords : sequence of str
+        Case-insensitive words (English, Swahili, Amharic, French, Arabic transliterations by default:
+        :data:`TRAVEL_KEYWORDS`).
+    high_risk_countries : sequence of str
+        ISO alpha-2 destinations that count as travel outflows (profiles fill it).
+    currency : str, optional
+        Profile currency; others converted with `fx_to_local` or left out.
+    fx_to_local : mapping, optional
+        Rates to the profile currency.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Alerts then ``n_payers, cv, collected, outflow, outflow_share``. ``score`` is
+        ``min(1, 0.45 + 0.25 * (1 - cv / max_cv) + 0.05 * (n_payers - min_payers) + 0.2 * min(1, outflow_share))``.
+
+    References
+    ----------
+    FATF (2018), *Financial Flows from Human Trafficking* (recruitment fees, debt bondage, payments to travel
+    agencies and for visas), https://www.fatf-gafi.org/en/publications/Methodsandtrends/Human-trafficking.html ;
+    FinCEN FIN-2020-A008 (payments for travel, visas and recruitment fees by third parties),
+    https://www.fincen.gov/resources/advisories/fincen-advisory-fin-2020-a008 .
+
+    Examples
+    --------
+    >>> from finintel.testing import transactions
+    >>> fees = [(f"msisdn:+2547000000{i:02d}", "agent", 50_000 + 500 * i, f"2024-02-{i + 1:02d}") for i in range(6)]
+    >>> out = [("agent", "acct:KQ/ticketing", 240_000, "2024-02-10", {"description": "Air ticket JED x6"})]
+    >>> alerts = recruitment_fee_funnel(transactions(fees + out), profile="KE")
+    >>> alerts[["entity", "n_payers", "collected", "outflow"]]
+      entity  n_payers  collected   outflow
+    0  agent         6   307500.0  240000.0
+    >>> print(alerts.at[0, "reason"])
+    6 unrelated payers sent KES 50,000.00 to 52,500.00 each (coefficient of variation 0.02, total KES 307,500.00) within 5 days; then KES 240,000.00 (78%) left within 14 days on travel, visa or cross-border payments.
+    """
+    w, ow = seconds(window), seconds(outflow_window, name="outflow_window")
+    if len(tx) == 0:
+        return make_alerts("recruitment_fee_funnel", [])
+    amt = np.nan_to_num(local_amounts(tx, currency, fx_to_local))
+    frame = tx[["tx_id", "timestamp", "sender", "receiver"]].reset_index(drop=True).assign(_amt=amt)
+    travel = _travel_mask(tx, travel_keywords, high_risk_countries)
+    b = blocks(frame["receiver"], frame["timestamp"], frame["tx_id"])
+    # candidate bursts: enough payments (not yet payers) in a window
+    cands = episodes(b, w, min_payers)
+    if not cands:
+        return make_alerts("recruitment_fee_funnel", [])
+    senders = frame["sender"].astype(object).to_numpy()
+    edges = set(zip(senders, frame["receiver"].astype(object).to_numpy(), strict=True))
+    by_sender = frame.assign(_travel=travel).sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
+    rows: list[dict[str, Any]] = []
+    for lo, hi in cands:
+        inflow = frame.iloc[b.order[lo:hi]]
+        entity = str(b.keys[b.code[lo]])
+        payers = set(inflow["sender"].astype(object)) - {entity}
+        related = {p for p in payers if any((p, q) in edges for q in payers if q != p)}
+        inflow = inflow[inflow["sender"].isin(payers - related)]
+        per_payer = inflow.groupby("sender", observed=True)["_amt"].sum()
+        if len(per_payer) < min_payers or per_payer.mean() <= 0:
+            continue
+        cv = float(per_payer.std(ddof=0) / per_payer.mean())
+        if cv > max_cv:
+            continue
+        last = inflow["timestamp"].max()
+        out = by_sender.loc[[entity]] if entity in by_sender.index else by_sender.iloc[:0]
+        out = out[
+            out["_travel"]
+            & (out["timestamp"] >= inflow["timestamp"].min())
+            & (out["timestamp"] <= last + pd.Timedelta(seconds=ow))
+        ]
+        collected, outflow = float(per_payer.sum()), float(out["_amt"].sum())
+        share = outflow / collected
+        if share < min_outflow_share:
+            continue
+        rows.append(
+            _alert(
+                entity,
+                inflow,
+                out,
+                per_payer,
+                cv,
+                collected,
+                outflow,
+                share,
+                min_payers,
+                max_cv,
+                outflow_window,
+                currency,
+            )
+        )
+    return make_alerts("recruitment_fee_funnel", rows)
+
+
+def _travel_mask(tx: pd.DataFrame, keywords: Sequence[str], countries: Sequence[str]) -> np.ndarray:
+    text = (
+        tx["description"].astype(object).fillna("").astype(str)
+        + " "
+        + tx["receiver_name"].astype(object).fillna("").astype(str)
+        + " "
+        + tx["receiver"].astype(object).fillna("").astype(str)
+    ).str.casefold()
+    words = [k.casefold() for k in keywords if k]
+    hit = (
+        text.str.contains("|".join(re.escape(k) for k in words), regex=True)
+        if words
+        else pd.Series(False, index=tx.index)
+    )
+    sc = tx["sender_country"].astype(object).fillna("").astype(str).str.upper()
+    rc = tx["receiver_country"].astype(object).fillna("").astype(str).str.upper()
+    cross = (sc != "") & (rc != "") & (sc != rc)
+    risky = rc.isin([c.upper() for c in countries]) & (rc != "")
+    remit = tx["channel"].astype(object) == "remittance"
+    return (hit | cross | risky | remit).to_numpy(dtype=bool)
+
+
+def _alert(
+    entity: str,
+    inflow: pd.DataFrame,
+    out: pd.DataFrame,
+    per_payer: pd.Series,
+    cv: float,
+    collected: float,
+    outflow: float,
+    share: float,
+    min_payers: int,
+    max_cv: float,
+    outflow_window: str,
+    currency: str | None,
+) -> dict[str, Any]:
+    n = len(per_payer)
+    first, last = inflow["timestamp"].min(), max(inflow["timestamp"].max(), out["timestamp"].max())
+    reason = (
+        f"{n} unrelated payers sent {money(float(per_payer.min()), currency)} to {money(float(per_payer.max()))} each "
+        f"(coefficient of variation {cv:.2f}, total {money(collected, currency)}) within "
+        f"{duration_text(inflow['timestamp'].min(), inflow['timestamp'].max())}; then {money(outflow, currency)} "
+        f"({share:.0%}) left within {span_text(outflow_window)} on travel, visa or cross-border payments."
+    )
+    score = 0.45 + 0.25 * (1 - cv / max_cv if max_cv > 0 else 1) + 0.05 * (n - min_payers) + 0.2 * min(1.0, share)
+    return {
+        "entity": entity,
+        "score": min(1.0, score),
+        "start": first,
+        "end": last,
+        "tx_ids": [*inflow["tx_id"].astype(str), *out["tx_id"].astype(str)],
+        "reason": reason,
+        "n_payers": n,
+        "cv": cv,
+        "collected": collected,
+        "outflow": outflow,
+        "outflow_share": share,
+    }
