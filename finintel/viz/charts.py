@@ -82,7 +82,7 @@ def timeline(tx: pd.DataFrame, account: str, *, alerts: pd.DataFrame | None = No
             )
     for cur in sorted(set(currency)):
         sel = currency == cur
-        bx.step(when[sel], np.cumsum(signed[sel]), where="post", label=f"running balance {cur}".rstrip())
+        bx.step(when[sel], np.cumsum(signed[sel]), where="post", label=_plain(f"running balance {cur}".rstrip()))
     bx.axhline(0, color="#444444", linewidth=0.8)
     name = _name_of(mine, account)
     ax.set_title(f"Timeline of {name}: {int(inflow.sum())} inflows, {int((~inflow).sum())} outflows")
@@ -138,7 +138,7 @@ def corridor_heatmap(tx: pd.DataFrame, *, currency: str | None = None, top: int 
         ax.text(0.5, 0.5, "no transactions", ha="center", va="center")
     else:
         image = ax.imshow(table.to_numpy(float), cmap="OrRd", aspect="auto")
-        fig.colorbar(image, ax=ax, label=f"total sent {cur}".rstrip())
+        fig.colorbar(image, ax=ax, label=_plain(f"total sent {cur}".rstrip()))
         peak = float(table.to_numpy().max())
         for i in range(len(table)):
             for j in range(len(table.columns)):
@@ -153,11 +153,11 @@ def corridor_heatmap(tx: pd.DataFrame, *, currency: str | None = None, top: int 
                         fontsize=7,
                         color="white" if v > peak / 2 else "black",
                     )
-        ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
-        ax.set_yticks(range(len(table)), [str(c) for c in table.index])
+        ax.set_xticks(range(len(table.columns)), [_plain(c) for c in table.columns])
+        ax.set_yticks(range(len(table)), [_plain(c) for c in table.index])
     ax.set_xlabel("receiving country")
     ax.set_ylabel("sending country")
-    ax.set_title(f"Corridors: money sent from country to country ({cur or 'amounts'})")
+    ax.set_title(_plain(f"Corridors: money sent from country to country ({cur or 'amounts'})"))
     return fig
 
 
@@ -177,7 +177,7 @@ def alert_overview(alerts: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(12, 4), layout="constrained")
     ax, bx, cx = fig.subplots(1, 3)
     counts = alerts["detector"].astype(str).value_counts().sort_index(ascending=False)
-    ax.barh(list(counts.index), counts.to_numpy(float), color="#0072B2")
+    ax.barh([_plain(d) for d in counts.index], counts.to_numpy(float), color="#0072B2")
     ax.set_title(f"Alerts by detector ({len(alerts):,} in all)")
     ax.set_xlabel("alerts")
     ax.set_ylabel("detector")
@@ -236,7 +236,7 @@ def hour_of_day(
     for h in late:
         ax.axvspan(h - 0.5, h + 0.5, color="#DDDDDD", zorder=0, linewidth=0)
     share = counts[late].sum() / counts.sum() if counts.sum() else 0.0
-    who = f" of {account}" if account else ""
+    who = f" of {_plain(account)}" if account else ""
     ax.set_title(f"Transactions{who} by hour ({tz}): {share:.0%} between {night[0]:02d}:00 and {night[1]:02d}:59")
     ax.set_xlabel(f"hour of day ({tz})")
     ax.set_ylabel("transactions")
@@ -274,7 +274,7 @@ def amount_distribution(
     ax = fig.subplots()
     ax.hist(amounts[amounts < edges[-1]], bins=edges.tolist(), color="#0072B2", edgecolor="white")
     in_band = int(((amounts >= low) & (amounts < threshold)).sum())
-    ax.axvline(threshold, color=_ALERT, linewidth=1.5, label=f"threshold {money(threshold, cur or None)}")
+    ax.axvline(threshold, color=_ALERT, linewidth=1.5, label=_plain(f"threshold {money(threshold, cur or None)}"))
     ax.axvspan(
         low,
         threshold,
@@ -283,10 +283,9 @@ def amount_distribution(
         label=f"{in_band} in the band {money(low)} to under {money(threshold)}",
     )
     above = int((amounts >= edges[-1]).sum())
-    ax.set_title(
-        f"Amounts ({cur or 'all'}) near the reporting threshold" + (f"; {above} above 1.5x not shown" if above else "")
-    )
-    ax.set_xlabel(f"amount ({cur})" if cur else "amount")
+    more = f"; {above} above 1.5x not shown" if above else ""
+    ax.set_title(_plain(f"Amounts ({cur or 'all'}) near the reporting threshold{more}"))
+    ax.set_xlabel(_plain(f"amount ({cur})") if cur else "amount")
     ax.set_ylabel("transactions")
     ax.legend(loc="upper left", fontsize=8)
     return fig
@@ -325,8 +324,17 @@ def _name_of(mine: pd.DataFrame, account: str) -> str:
         if col in mine:
             names = mine.loc[mine[side].astype(str) == account, col].dropna()
             if len(names):
-                return f"{names.mode().iloc[0]} ({account})"
-    return account
+                return _plain(f"{names.mode().iloc[0]} ({account})")
+    return _plain(account)
+
+
+def _plain(text: object) -> str:
+    """Text from the data, shown literally: ``$`` would otherwise start matplotlib mathtext.
+
+    >>> print(_plain("$5 Ltd"))
+    \\$5 Ltd
+    """
+    return str(text).replace("$", r"\$")
 
 
 def _short(v: float) -> str:
