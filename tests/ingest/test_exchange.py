@@ -1,0 +1,124 @@
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import finintel as fi
+from finintel.errors import InputError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exchange"
+
+
+def net(tx: pd.DataFrame, key: str, currency: str) -> Decimal:
+    """What `key` received minus what it sent, in `currency`."""
+    cur = tx[tx["currency"] == currency]
+    return cur.loc[cur["receiver"] == key, "amount_exact"].sum() - cur.loc[cur["sender"] == key, "amount_exact"].sum()
+
+
+@pytest.mark.samples
+def test_binance_transaction_history(shared_samples):
+    fr = fi.read(shared_samples / "crypto_exchange" / "privatefolio_binance.csv")
+    tx = fr.transactions
+    assert fr.format == "exchange" and fr.report["variant"] == "binance"
+    assert (len(tx), len(fr.rejects)) == (27, 0)  # one transaction per Change row
+    user = "exch:binance/11680152"
+    assert fr.report["user"] == user and fr.report["trades"] == 7  # 7 distinct UTC_Time of Buy/Sell/Fee rows
+    # the user's balance per coin equals the sum of the signed Change column
+    assert net(tx, user, "ETH") == Decimal(
+        "0.43585882"
+    )  # 1.000043 in, 1.1670004 sold, 0.60341964 bought, 0.00060342 fees
+    assert net(tx, user, "IOTA") == Decimal("50.84")
+    deposits = tx[tx["attributes"].map(lambda a: json.loads(a)["kind"]) == "deposit"]
+    assert deposits["amount_exact"].sum() == Decimal("1.000043")
+    assert set(deposits["sender"]) == {user + "/external"}
+    sell = tx.iloc[2]
+    assert (sell["sender"], sell["receiver"], sell["amount_exact"]) == (user, user + "/convert", Decimal("0.4960368"))
+    assert json.loads(sell["attributes"])["trade_group"] == "binance:11680152:2017-12-04T20:51:10+00:00"
+    assert tx.iloc[4][["receiver", "currency"]].tolist() == ["exch:binance/platform", "IOTA"]  # the Fee row
+    assert tx.iloc[8]["amount_exact"] == Decimal("6.0E-7") and tx.iloc[8]["sender"] == "exch:binance/platform"
+
+
+@pytest.mark.samples
+def test_coinbase_wallet_export(shared_samples):
+    fr = fi.read(shared_samples / "crypto_exchange" / "yabc_coinbase_sample_coinbase.csv")
+    tx = fr.transactions
+    assert fr.report["variant"] == "coinbase_wallet" and (len(tx), len(fr.rejects)) == (28, 0)
+    user = "exch:coinbase/cafebabe"  # from the "User,<email>,<id>" preamble line
+    assert net(tx, user, "BTC") == Decimal("18.128")  # the Balance column of the last row
+    assert tx.iloc[0]["timestamp"] == pd.Timestamp("2007-05-06 01:12", tz="UTC")
+    assert tx.iloc[0]["source_row"] == 6
+    a = json.loads(tx.iloc[0]["attributes"])
+    assert (a["kind"], a["transfer_total"], a["transfer_fee"]) == ("trade", "275", "7.46")
+    assert tx.iloc[4][["sender", "receiver"]].tolist() == [user, user + "/external"]
+
+
+@pytest.mark.samples
+def test_coinbase_pro_fills(shared_samples):
+    fr = fi.read(shared_samples / "crypto_exchange" / "yabc_coinbase-pro_fills.csv", user="robert")
+    tx = fr.transactions
+    assert fr.report["variant"] == "coinbase_pro" and len(tx) == 9  # 3 fills x (base, quote, fee)
+    user = "exch:coinbase/robert"
+    assert tx.iloc[0]["timestamp"] == pd.Timestamp("2020-01-21 21:12:58.902", tz="UTC")
+    assert net(tx, user, "USD") == Decimal("1740.27689")  # the SELL's total, net of its 8.74511 fee
+    assert net(tx, user, "BTC") == Decimal("-0.2") + Decimal("-0.0099999911") + Decimal("0.0098493498")
+    assert tx.iloc[8][["receiver", "amount_exact"]].tolist() == ["exch:coinbase/platform", Decimal("8.74511")]
+
+
+def test_anonymous_export_gets_a_per_file_user():
+    fr = fi.read(FIXTURES / "binance_withdrawals.csv")
+    assert fr.report["user"].startswith("exch:binance/file-")
+
+
+def test_binance_withdrawal_history():
+    fr = fi.read(FIXTURES / "binance_withdrawals.csv", user="77")
+    tx, rej = fr.transactions, fr.rejects
+    assert tx["receiver"].tolist()[:3] == [
+        "trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7",
+        "eth:0x2222222222222222222222222222222222222222",
+        "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    ]
+    assert tx["currency"].tolist() == ["USDT-TRC20", "USDT-BEP20", "BTC", "USDT-TRC20"]
+    assert tx["status"].tolist() == ["completed", "failed", "completed", "completed"]
+    # no fee: guessed to be a deposit, and said so
+    assert tx.iloc[3][["sender", "receiver"]].tolist() == ["exch:binance/77/external", "exch:binance/77"]
+    assert json.loads(tx.iloc[3]["attributes"])["direction_from"] == "fee (guess)"
+    assert rej[["source_row", "column"]].values.tolist() == [[5, "Amount"]]
+    forced = fi.read(FIXTURES / "binance_withdrawals.csv", user="77", direction="withdrawal").transactions
+    assert forced.iloc[3]["receiver"] == "trx:TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
+    with pytest.raises(InputError, match="direction"):
+        fi.read(FIXTURES / "binance_withdrawals.csv", direction="in")
+
+
+def test_coinbase_transactions_report():
+    fr = fi.read(FIXTURES / "coinbase_report.csv")
+    tx, rej = fr.transactions, fr.rejects
+    user = "exch:coinbase/5f1e2d3c"
+    assert fr.report["variant"] == "coinbase_report" and fr.report["user"] == user
+    assert tx["source_row"].tolist() == [7, 7, 8, 9, 9, 10, 11]
+    # Buy: BTC in from the conversion account, 425.99 USD out to it
+    assert tx.iloc[1][["sender", "receiver", "amount_exact", "currency"]].tolist() == [
+        user,
+        user + "/convert",
+        Decimal("425.99"),
+        "USD",
+    ]
+    assert tx.iloc[2]["receiver"] == "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"  # Send: address from Notes
+    assert tx.iloc[4][["currency", "amount_exact"]].tolist() == ["USDC", Decimal("1141.5")]  # second leg of the Convert
+    assert tx.iloc[6]["sender"] == "exch:coinbase/platform"  # Staking Income
+    assert rej["source_row"].tolist() == [12, 13]
+    assert rej["column"].tolist() == ["Quantity Transacted", "Timestamp"]
+
+
+def test_truncated_row_and_no_header(tmp_path):
+    p = tmp_path / "cut.csv"
+    p.write_text(
+        '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"\n"1","2024-01-01 00:00:00","Spot","Deposit","ETH","1",""\n"1","2024-01-0'
+    )
+    fr = fi.read(p)
+    assert len(fr.transactions) == 1 and fr.rejects["source_row"].tolist() == [3]
+    bad = tmp_path / "other.csv"
+    bad.write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(InputError, match="no Binance or Coinbase header"):
+        fi.read(bad, format="exchange")
