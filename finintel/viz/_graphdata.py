@@ -113,14 +113,19 @@ def flow_from_graph(G: nx.Graph) -> nx.DiGraph:
 
 
 def _fill_nodes(H: nx.DiGraph) -> nx.DiGraph:
-    """Totals and counts recomputed from the edges; kind from the key where not given."""
+    """Totals and counts recomputed from the edges (one pass); kind from the key where not given."""
+    total_in: dict[str, float] = {}
+    total_out: dict[str, float] = {}
+    n_tx: dict[str, int] = {}
+    for u, v, d in H.edges(data=True):
+        total_out[u] = total_out.get(u, 0.0) + d["total"]
+        total_in[v] = total_in.get(v, 0.0) + d["total"]
+        n_tx[u] = n_tx.get(u, 0) + d["count"]
+        n_tx[v] = n_tx.get(v, 0) + d["count"]
     for n, data in H.nodes(data=True):
-        data["total_in"] = float(sum(d["total"] for _, _, d in H.in_edges(n, data=True)))
-        data["total_out"] = float(sum(d["total"] for _, _, d in H.out_edges(n, data=True)))
-        data["n_tx"] = int(
-            sum(d["count"] for _, _, d in H.in_edges(n, data=True))
-            + sum(d["count"] for _, _, d in H.out_edges(n, data=True))
-        )
+        data["total_in"] = float(total_in.get(n, 0.0))
+        data["total_out"] = float(total_out.get(n, 0.0))
+        data["n_tx"] = int(n_tx.get(n, 0))
         if not data.get("kind"):
             data["kind"] = kind_of_key(n)
     return H

@@ -62,7 +62,10 @@ def safe_json(value: Any) -> str:
     >>> safe_json({"name": "</script><img src=x onerror=alert(1)>", "x": float("nan")})
     '{"name": "\\\\u003c/script\\\\u003e\\\\u003cimg src=x onerror=alert(1)\\\\u003e", "x": null}'
     """
-    text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:  # a NaN or infinity somewhere: walk the data once to replace them
+        text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=str)
     for raw, esc in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -134,7 +137,11 @@ _JS = r"""
   var data = JSON.parse(document.getElementById("finintel-data").textContent);
   var info = {n: {}, e: {}};
   var nodeItems = data.nodes.map(function (n) { info.n[n.id] = n.f; var o = Object.assign({}, n); delete o.f; return o; });
-  var edgeItems = data.edges.map(function (e) { info.e[e.id] = e.f; var o = Object.assign({}, e); delete o.f; return o; });
+  var edgeItems = data.edges.map(function (e) {
+    info.e[e.id] = Object.assign({from: e.from, to: e.to, first: e.t0, last: e.t1}, e.f);
+    var o = Object.assign({}, e); delete o.f; return o;
+  });
+  function nameOf(key) { var f = info.n[key]; return (f && f.name) || key; }
   var nodes = new vis.DataSet(nodeItems);
   var edges = new vis.DataSet(edgeItems);
   var period = {from: -Infinity, to: Infinity};
@@ -178,7 +185,7 @@ _JS = r"""
     } else {
       var g = info.e[id];
       if (!g) { return box; }
-      box.appendChild(el("div", "t-head", g.from_name + " \u2192 " + g.to_name));
+      box.appendChild(el("div", "t-head", nameOf(g.from) + " \u2192 " + nameOf(g.to)));
       box.appendChild(el("div", "t-line", g.from + " \u2192 " + g.to));
       box.appendChild(el("div", "t-line", money(g.total, g.currency) + " in " + g.count + " transactions"));
       box.appendChild(el("div", "t-line", "from " + day(g.first) + " to " + day(g.last)));

@@ -9,13 +9,16 @@ uses the one with the most transactions, or the one given, and says so in its ti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from finintel.detect._alerts import money
 from finintel.errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["alert_overview", "amount_distribution", "corridor_heatmap", "hour_of_day", "timeline"]
 
@@ -58,7 +61,7 @@ def timeline(tx: pd.DataFrame, account: str, *, alerts: pd.DataFrame | None = No
     when = _naive(mine["timestamp"])
     signed = np.where(mine["receiver"].astype(str).to_numpy() == account, 1.0, -1.0) * mine["amount"].to_numpy(float)
     currency = mine["currency"].astype(str).to_numpy() if "currency" in mine else np.array([""] * len(mine))
-    fig = Figure(figsize=(10, 6), layout="constrained")
+    fig = _figure(figsize=(10, 6))
     ax, bx = fig.subplots(2, 1, sharex=True)
     span = (when.max() - when.min()) / np.timedelta64(1, "D") if len(when) > 1 else 1.0
     width = max(span / 150.0, 1 / 24 / 60)
@@ -132,7 +135,9 @@ def corridor_heatmap(tx: pd.DataFrame, *, currency: str | None = None, top: int 
     df["from"] = _top_or_other(df, "from", top)
     df["to"] = _top_or_other(df, "to", top)
     table = df.pivot_table(index="from", columns="to", values="amount", aggfunc="sum", fill_value=0.0)
-    fig = Figure(figsize=(1.2 + 0.6 * max(len(table.columns), 3), 1.2 + 0.5 * max(len(table), 3)), layout="constrained")
+    fig = _figure(
+        figsize=(1.2 + 0.6 * max(len(table.columns), 3), 1.2 + 0.5 * max(len(table), 3)),
+    )
     ax = fig.subplots()
     if table.empty:
         ax.text(0.5, 0.5, "no transactions", ha="center", va="center")
@@ -174,7 +179,7 @@ def alert_overview(alerts: pd.DataFrame) -> Figure:
     """
     if "detector" not in alerts.columns:
         raise InputError("the alerts frame lacks column detector", column="detector")
-    fig = Figure(figsize=(12, 4), layout="constrained")
+    fig = _figure(figsize=(12, 4))
     ax, bx, cx = fig.subplots(1, 3)
     counts = alerts["detector"].astype(str).value_counts().sort_index(ascending=False)
     ax.barh([_plain(d) for d in counts.index], counts.to_numpy(float), color="#0072B2")
@@ -230,7 +235,7 @@ def hour_of_day(
         late = [h for h in range(24) if h >= night[0] or h <= night[1]]
     else:
         late = [h for h in range(24) if night[0] <= h <= night[1]]
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    fig = _figure(figsize=(9, 3.6))
     ax = fig.subplots()
     ax.bar(range(24), counts, color=["#882255" if h in late else "#0072B2" for h in range(24)])
     for h in late:
@@ -270,7 +275,7 @@ def amount_distribution(
     step = threshold * margin / bins_per_band
     edges = np.arange(threshold - step * np.floor(threshold / step), threshold * 1.5 + step / 2, step)
     edges = edges[edges >= 0]
-    fig = Figure(figsize=(9, 4), layout="constrained")
+    fig = _figure(figsize=(9, 4))
     ax = fig.subplots()
     ax.hist(amounts[amounts < edges[-1]], bins=edges.tolist(), color="#0072B2", edgecolor="white")
     in_band = int(((amounts >= low) & (amounts < threshold)).sum())
@@ -289,6 +294,12 @@ def amount_distribution(
     ax.set_ylabel("transactions")
     ax.legend(loc="upper left", fontsize=8)
     return fig
+
+
+def _figure(figsize: tuple[float, float]) -> Figure:
+    from matplotlib.figure import Figure  # matplotlib loads on the first chart, not on import finintel.viz
+
+    return Figure(figsize=figsize, layout="constrained")
 
 
 def _completed(tx: pd.DataFrame, need: Sequence[str]) -> pd.DataFrame:

@@ -53,7 +53,7 @@ def test_risk_combines_alerts_and_tooltips_carry_reasons(tmp_path, tx_case, aler
     assert nodes["msisdn:+254700000001"]["f"]["risk"] is None
     assert [a["detector"] for a in nodes[R]["f"]["alerts"]] == ["fan_in", "structuring"]
     assert nodes[R]["f"]["alerts"][0]["reason"] == "2 senders in 2 days " + HOSTILE
-    marked = {(e["from"], e["to"]) for e in data["edges"] if e["shadow"]["enabled"]}
+    marked = {(e["from"], e["to"]) for e in data["edges"] if e.get("shadow", {}).get("enabled")}
     assert marked == {
         ("msisdn:+254700000001", R),
         ("msisdn:+254700000002", R),
