@@ -1,0 +1,224 @@
+"""Reader for OFX/QFX statements (SGML OFX 1.x and XML OFX 2.x), through ``ofxparse``.
+
+Install the optional extra: ``pip install "finintel[ofx]"``. Each ``<STMTTRN>`` of each
+bank (``BANKACCTFROM``) or card (``CCACCTFROM``) account becomes one transaction:
+
+* the account is ``acct:<BANKID or FI ORG>/<ACCTID>`` (an IBAN key when ``ACCTID`` is one);
+* ``TRNAMT`` gives the amount and, by its sign, the direction (negative: account ->
+  payee). Some banks write every amount positive; when a file has no negative amount at
+  all, debit-type ``TRNTYPE`` (DEBIT, PAYMENT, CHECK, POS, ATM, FEE, SRVCHG, DIRECTDEBIT,
+  REPEATPMT, CASH) mark the outgoing ones, and ``attributes["direction_from"]`` says so;
+* the counterparty is keyed from ``NAME`` (``acct:UNKNOWN/<NAME>``, as in the MT940 reader),
+  ``cash:<NAME or ATM>`` for ATM/CASH rows (channel cash), else a key unique to the row;
+* ``tx_id`` is ``ofx:<account>:<FITID>``; ``DTPOSTED`` with its ``[offset:zone]`` in UTC
+  (OFX times without a zone are GMT by the standard);
+* ``source_row`` is the line of the ``<STMTTRN>`` tag.
+
+``ofxparse`` runs with ``fail_fast=False``: a transaction it cannot read (e.g. ``$120``
+as an amount) goes to rejects with its reason and line; the rest of the file is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import warnings
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from finintel.errors import InputError, MissingDependencyError
+from finintel.ingest._registry import Frames, register_reader
+from finintel.ingest._util import check_size, refuse_dtd, reject, rejects_frame
+from finintel.schema import frames as F
+from finintel.schema.keys import bank_account_key, cash_key
+
+__all__ = ["read_ofx"]
+
+_DEBIT_TYPES = {"DEBIT", "PAYMENT", "CHECK", "POS", "ATM", "FEE", "SRVCHG", "DIRECTDEBIT", "REPEATPMT", "CASH"}
+_STMTTRN = re.compile(rb"<STMTTRN>", re.I)
+_FITID = re.compile(rb"<FITID>\s*([^<\r\n]*)", re.I)
+
+
+def _sniff(path: Path, head: bytes) -> bool | str:
+    if re.search(rb"OFXHEADER\s*[:=]", head[:2048]) or re.search(rb"<OFX>", head, re.I):
+        return True
+    return "no OFXHEADER or <OFX> element"
+
+
+@register_reader(
+    "ofx", sniff=_sniff, version="1", priority=30, description="OFX/QFX bank and card statements (ofxparse)"
+)
+def read_ofx(path: Path, **_: Any) -> Frames:
+    """Read an OFX or QFX statement into canonical transactions.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.ofx``/``.qfx`` file (SGML 1.x or XML 2.x).
+
+    Returns
+    -------
+    Frames
+        Transactions of every account in the file; one account row per account.
+
+    Raises
+    ------
+    MissingDependencyError
+        When ``ofxparse`` is not installed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.ofx"
+    >>> _ = p.write_text("OFXHEADER:100\\nDATA:OFXSGML\\nVERSION:102\\n\\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>KES\\n"
+    ...     "<BANKACCTFROM><BANKID>EQUITY<ACCTID>0170199<ACCTTYPE>CHECKING</BANKACCTFROM><BANKTRANLIST>\\n"
+    ...     "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240301<TRNAMT>-1500.00<FITID>T1<NAME>JANE DOE</STMTTRN>\\n"
+    ...     "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>")
+    >>> tx = fi.read(p).transactions
+    >>> tx[["tx_id", "sender", "receiver", "currency", "source_row"]].values.tolist()
+    [['ofx:acct:EQUITY/0170199:T1', 'acct:EQUITY/0170199', 'acct:UNKNOWN/JANE-DOE', 'KES', 7]]
+    """
+    try:
+        from ofxparse import AccountType, OfxParser
+    except ImportError:
+        raise MissingDependencyError("ofxparse", "ofx") from None
+    check_size(path)
+    data = path.read_bytes()
+    refuse_dtd(path, data[:65536])
+    if not data.strip():
+        raise InputError("the file is empty; expected an OFX statement", path=str(path))
+    lines_by_fitid, stmttrn_lines = _locate(data)
+    _with_fitid = {n for lines in lines_by_fitid.values() for n in lines}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ofx = OfxParser.parse(io.BytesIO(data), fail_fast=False)
+    except Exception as exc:  # ofxparse raises bare exceptions for broken headers and structure
+        raise InputError(f"not a readable OFX statement: {exc}", path=str(path)) from None
+    rows: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    accounts: list[dict[str, Any]] = []
+    all_tx = [t for a in ofx.accounts for t in a.statement.transactions] if ofx.accounts else []
+    all_positive = bool(all_tx) and all(Decimal(t.amount) >= 0 for t in all_tx)
+    for acc in ofx.accounts:
+        card = getattr(acc, "type", None) == AccountType.CreditCard
+        org = getattr(getattr(acc, "institution", None), "organization", None) or None
+        if not str(acc.account_id or "").strip():
+            continue  # its <STMTTRN> lines are reported below as unread
+        owner = bank_account_key(acc.account_id, acc.routing_number or org or ("CARD" if card else "UNKNOWN"))
+        stmt = acc.statement
+        currency = (getattr(stmt, "currency", None) or "").upper() or None
+        accounts.append(
+            {
+                "account": owner,
+                "role": "holder",
+                "institution": org,
+                "institution_code": acc.routing_number or None,
+                "currency": currency,
+                "attributes": json.dumps(
+                    {"account_type": getattr(acc, "account_type", None) or ("CREDITCARD" if card else None)}
+                ),
+            }
+        )
+        for t in stmt.transactions:
+            line = _line(lines_by_fitid, str(t.id))
+            rows.append(_row(t, owner, currency, card, all_positive, line))
+        for bad in getattr(stmt, "discarded_entries", []):
+            content = str(bad.get("content", ""))
+            fit = re.search(r"<fitid>\s*([^<\n]*)", content, re.I)
+            line = _line(lines_by_fitid, fit.group(1).strip()) if fit else None
+            rejects.append(
+                reject(
+                    line,
+                    "TRNAMT" if "amount" in str(bad.get("error", "")).lower() else None,
+                    str(bad.get("error")),
+                    re.sub(r"\s+", " ", content)[:500],
+                )
+            )
+    unread = sorted(n for lines in lines_by_fitid.values() for n in lines) + sorted(set(stmttrn_lines) - _with_fitid)
+    for n in unread:
+        rejects.append(
+            reject(
+                n,
+                "STMTTRN",
+                "this transaction was not read: the statement around it is truncated or malformed "
+                "(no account ACCTID, or tags out of order)",
+                f"<STMTTRN> at line {n}",
+            )
+        )
+    return Frames(
+        transactions=pd.DataFrame(rows) if rows else F.empty(F.TRANSACTIONS),
+        accounts=pd.DataFrame(accounts) if accounts else F.empty(F.ACCOUNTS),
+        rejects=rejects_frame(rejects),
+        rows_read=len(stmttrn_lines),
+        report={"accounts": len(accounts), "statement_transactions": len(stmttrn_lines)},
+    )
+
+
+def _locate(data: bytes) -> tuple[dict[str, list[int]], list[int]]:
+    """Line of every <STMTTRN>, and the lines by FITID (in file order)."""
+    by_fitid: dict[str, list[int]] = {}
+    starts = [m.start() for m in _STMTTRN.finditer(data)]
+    lines = []
+    for k, s in enumerate(starts):
+        line = data.count(b"\n", 0, s) + 1
+        lines.append(line)
+        end = starts[k + 1] if k + 1 < len(starts) else len(data)
+        fit = _FITID.search(data, s, end)
+        if fit:
+            by_fitid.setdefault(fit.group(1).decode("latin-1").strip(), []).append(line)
+    return by_fitid, lines
+
+
+def _line(by_fitid: dict[str, list[int]], fitid: str) -> int | None:
+    found = by_fitid.get(fitid.strip())
+    return found.pop(0) if found else None
+
+
+def _row(t: Any, owner: str, currency: str | None, card: bool, all_positive: bool, line: int | None) -> dict[str, Any]:
+    amount = Decimal(t.amount)
+    ttype = str(t.type or "").upper()
+    if amount < 0:
+        out, basis = True, "sign"
+    elif all_positive and ttype in _DEBIT_TYPES:
+        out, basis = True, "trntype"
+    else:
+        out, basis = False, "sign"
+    name = (t.payee or "").strip() or None
+    fitid = str(t.id).strip()
+    cash = ttype in ("ATM", "CASH")
+    if cash:
+        other = cash_key(name or "ATM")
+    else:
+        slug = re.sub(r"[^A-Z0-9]+", "-", (name or "").upper()).strip("-")
+        other = f"acct:UNKNOWN/{slug}" if slug else f"acct:UNKNOWN/ENTRY-{re.sub(r'[^A-Za-z0-9]+', '-', owner)}-{fitid}"
+    ts = pd.Timestamp(t.date)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    attrs = {
+        "trntype": ttype,
+        "fitid": fitid,
+        "checknum": getattr(t, "checknum", None) or None,
+        "memo": (t.memo or "").strip() or None,
+        "sic": getattr(t, "sic", None) or None,
+        "direction_from": basis,
+    }
+    return {
+        "tx_id": f"ofx:{owner}:{fitid}",
+        "timestamp": ts,
+        "sender": owner if out else other,
+        "receiver": other if out else owner,
+        "sender_name": None if out else name,
+        "receiver_name": name if out else None,
+        "amount": float(abs(amount)),
+        "amount_exact": abs(amount),
+        "currency": currency,
+        "channel": "cash" if cash else "card" if card else "bank",
+        "status": "completed",
+        "description": (t.memo or "").strip() or name,
+        "attributes": json.dumps({k: v for k, v in attrs.items() if v is not None}, ensure_ascii=False),
+        "source_row": line,
+    }
