@@ -6,7 +6,26 @@
 [('a', 'b', 100.0)]
 """
 
+from finintel.graph.analysis import brokers, cash_points, centrality, communities, corridors, network_summary
 from finintel.graph.build import NODE_KINDS, ego_network, flow_graph, node_kind, node_table, transaction_graph
+from finintel.graph.entity import entity_graph, entity_map
 from finintel.graph.trace import Trace, trace
 
-__all__ = ["NODE_KINDS", "Trace", "ego_network", "flow_graph", "node_kind", "node_table", "trace", "transaction_graph"]
+__all__ = [
+    "NODE_KINDS",
+    "Trace",
+    "brokers",
+    "cash_points",
+    "centrality",
+    "communities",
+    "corridors",
+    "ego_network",
+    "entity_graph",
+    "entity_map",
+    "flow_graph",
+    "network_summary",
+    "node_kind",
+    "node_table",
+    "trace",
+    "transaction_graph",
+]
