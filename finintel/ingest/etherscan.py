@@ -222,7 +222,7 @@ def read_etherscan(
     )
 
 
-def csv_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def csv_records(text: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and ``(line, fields)`` of every non-blank row of a CSV text; lines as an editor numbers them.
 
     Rows with a different number of fields are returned as they are, for the caller to reject.
@@ -230,7 +230,7 @@ def csv_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     >>> csv_records('a,b\\n1,"x\\ny"\\n\\n2\\n')
     (['a', 'b'], [(2, ['1', 'x\\ny']), (5, ['2'])])
     """
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header: list[str] = []
     out: list[tuple[int, list[str]]] = []
     start = 1
