@@ -8,7 +8,17 @@
 See :func:`generate` for the parameters and :func:`write_exports` for the files.
 """
 
+from finintel.synth._exports import EXPORT_COLUMNS, default_selection, write_exports
 from finintel.synth._generate import SLOW_TYPOLOGIES, TYPOLOGIES, Ledger, generate
 from finintel.synth._plant import TRUTH_COLUMNS
 
-__all__ = ["SLOW_TYPOLOGIES", "TRUTH_COLUMNS", "TYPOLOGIES", "Ledger", "generate"]
+__all__ = [
+    "EXPORT_COLUMNS",
+    "SLOW_TYPOLOGIES",
+    "TRUTH_COLUMNS",
+    "TYPOLOGIES",
+    "Ledger",
+    "default_selection",
+    "generate",
+    "write_exports",
+]

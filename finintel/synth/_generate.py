@@ -248,11 +248,13 @@ def _assemble(
     cols = {k: v.take(take) for k, v in cols.items()}
     provisional = provisional[order]
     ts = cols["timestamp"].to_numpy()
+    wallet = pc.or_(pc.starts_with(cols["sender"], "msisdn:"), pc.starts_with(cols["receiver"], "msisdn:"))
     ids = make_ids(
         rng,
         np.asarray(cols["channel"].to_numpy(zero_copy_only=False)),
         np.asarray(cols["currency"].to_numpy(zero_copy_only=False)),
         ts,
+        np.asarray(wallet.to_numpy(zero_copy_only=False), dtype=bool),
     )
     tx_id = to_arrow_strings(ids)
     planted_pos = np.flatnonzero(provisional != "")

@@ -1,9 +1,9 @@
 """Format-native transaction ids, drawn in bulk: M-Pesa receipts, bank references, chain hashes.
 
-* mobile money: 10 upper-case alphanumerics, the first two coding year and month as
+* anything on a mobile wallet: 10 upper-case alphanumerics, the first two coding year and month as
   Safaricom receipts do (``S`` = 2024, ``A`` = January): ``SC12AB34CD``;
 * bank and cash: ``FT`` + two-digit year + day of year + five alphanumerics: ``FT24061K3J9Q``;
-* remittance: ``RM`` + ten digits;
+* remittance between banks: ``RM`` + ten digits;
 * ETH: ``0x`` + 64 hex digits; USDT-TRC20: 64 hex digits (TronScan shows no prefix).
 """
 
@@ -21,8 +21,14 @@ _DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
 _LETTERS = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
 
 
-def make_ids(rng: np.random.Generator, channel: np.ndarray, currency: np.ndarray, ts_us: np.ndarray) -> np.ndarray:
-    """Unique ids (numpy bytes objects ``S66``) for rows with these channels, currencies and UTC times."""
+def make_ids(
+    rng: np.random.Generator, channel: np.ndarray, currency: np.ndarray, ts_us: np.ndarray, wallet: np.ndarray
+) -> np.ndarray:
+    """Unique ids (numpy bytes ``S66``) for rows with these channels, currencies and UTC times.
+
+    Rows touching a mobile wallet (`wallet` True) get M-Pesa receipts whatever their channel:
+    the wallet provider numbers every movement on its ledger, bank and remittance legs included.
+    """
     n = len(channel)
     out = np.empty(n, dtype="S66")
     local = pd.to_datetime(ts_us + 3 * 3_600_000_000, unit="us")
@@ -32,9 +38,10 @@ def make_ids(rng: np.random.Generator, channel: np.ndarray, currency: np.ndarray
     groups = {
         "eth": currency == "ETH",
         "trx": (currency == "USDT-TRC20") & (channel == "crypto"),
-        "mm": channel == "mobile_money",
-        "remit": channel == "remittance",
+        "mm": ((channel == "mobile_money") | wallet) & (channel != "crypto"),
+        "remit": (channel == "remittance") & ~wallet,
     }
+    groups["mm"] &= ~(groups["eth"] | groups["trx"])
     groups["bank"] = ~(groups["eth"] | groups["trx"] | groups["mm"] | groups["remit"])
     for name, mask in groups.items():
         idx = np.flatnonzero(mask)

@@ -79,37 +79,37 @@ def structuring(p: Planter, slow: bool = False) -> None:
 
 
 def wallet_limit_splitting(p: Planter, slow: bool = False) -> None:
-    """A wallet sending many transfers each close to the per-transaction cap (at most two a day)."""
+    """A wallet topped up from its holder's bank each day, then emptied in transfers close to the per-transaction cap.
+
+    At most two transfers a day, so the daily and balance caps of the profile hold as they would on a real wallet.
+    """
     prof = p.profile()
     cap = float(prof["mm_tx_cap"] or 250_000)
     lo = 0.9 * cap
     k = int(p.rng.integers(6, 11))
     actor = p.new_account("wallet", role="splitter")
+    holder = next(x for x in p.pop.extra_parties if x["party_id"] == actor["party_id"])
+    bank = p.new_account("bank", person=holder)
     dests = p.background_accounts("wallet", p.home, int(p.rng.integers(1, 4)))
     t0 = p.window(k / 2 + 2)
-    ids, roles = [], {actor["account"]: "splitter"}
-    for i in range(k):
-        d = dests[i % len(dests)]
-        roles.setdefault(d["account"], "beneficiary")
-        when = t0 + pd.Timedelta(days=i // 2) + float(p.rng.uniform(0, 10)) * H + (i % 2) * 0.1 * H
-        ids.append(
-            p.tx(
-                when,
-                actor,
-                d,
-                float(p.rng.integers(int(lo), int(cap) + 1)),
-                channel="mobile_money",
-                description="Customer Transfer",
-            )
-        )
+    ids, roles = [], {actor["account"]: "splitter", bank["account"]: "funding_account"}
+    for day in range(0, k, 2):
+        amounts = [float(p.rng.integers(int(lo), int(cap) + 1)) for _ in range(min(2, k - day))]
+        start = t0 + pd.Timedelta(days=day // 2) + float(p.rng.uniform(0, 6)) * H
+        ids.append(p.tx(start, bank, actor, sum(amounts), channel="bank", description="Bank to Mobile Wallet"))
+        for i, amt in enumerate(amounts):
+            d = dests[(day + i) % len(dests)]
+            roles.setdefault(d["account"], "beneficiary")
+            when = start + float(p.rng.uniform(0.2, 1.5)) * H + i * float(p.rng.uniform(0.2, 3.0)) * H
+            ids.append(p.tx(when, actor, d, amt, channel="mobile_money", description="Customer Transfer"))
     p.case(
         "wallet_limit_splitting",
         ids,
         roles,
         actor["account"],
         slow=slow,
-        params={"cap": cap, "band": [lo, cap], "daily_cap": prof["mm_daily_cap"]},
-        description=f"{k} wallet transfers each within 10% of the {cap:,.0f} per-transaction cap",
+        params={"cap": cap, "band": [lo, cap], "daily_cap": prof["mm_daily_cap"], "transfers": k},
+        description=f"{k} wallet transfers each within 10% of the {cap:,.0f} per-transaction cap, topped up from a bank daily",
     )
 
 

@@ -71,11 +71,19 @@ def test_structuring_amounts_inside_the_band_within_the_window(led):
 
 def test_wallet_splitting_near_cap_and_within_daily_cap(led):
     prof = get_profile("KE")
-    for case, rows, _, _ in cases(led, "wallet_limit_splitting"):
-        assert (rows["sender"] == case.entity).all()
-        assert rows["amount"].between(0.9 * prof["mm_tx_cap"], prof["mm_tx_cap"]).all()
-        per_day = rows.groupby(rows["timestamp"].dt.tz_convert("Africa/Nairobi").dt.date)["amount"].sum()
-        assert per_day.max() <= prof["mm_daily_cap"]
+    for case, rows, roles, params in cases(led, "wallet_limit_splitting"):
+        out = rows[rows["sender"] == case.entity]
+        top_ups = rows[rows["receiver"] == case.entity]
+        assert len(out) == params["transfers"] >= 6
+        assert out["amount"].between(0.9 * prof["mm_tx_cap"], prof["mm_tx_cap"]).all()
+        day = out["timestamp"].dt.tz_convert("Africa/Nairobi").dt.date
+        assert out.groupby(day)["amount"].sum().max() <= prof["mm_daily_cap"]
+        assert out.groupby(day).size().max() <= 2
+        # topped up from the holder's own bank account; the wallet never holds more than the balance cap
+        assert set(top_ups["sender"]) == {a for a, r in roles.items() if r == "funding_account"}
+        signed = rows["amount"].where(rows["receiver"] == case.entity, -rows["amount"])
+        balance = signed.cumsum()
+        assert balance.min() >= 0 and balance.max() <= prof["mm_balance_cap"]
 
 
 @pytest.mark.parametrize(
