@@ -25,6 +25,7 @@ __all__ = [
     "map_distinct",
     "parse_amounts",
     "parse_timestamps",
+    "phone_keys",
 ]
 
 _TIMES = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
@@ -113,6 +114,13 @@ def parse_amounts(
     """
     s = pc.utf8_trim_whitespace(pc.fill_null(_strings(arr), ""))
     empty = _mask(pc.equal(s, ""))
+    if not decimal_comma:
+        # fast path: plain numbers with at most thousands commas need no regex clean-up
+        plain = pc.replace_substring(s, ",", "")
+        simple = pc.match_substring_regex(plain, r"^-?\d+(\.\d+)?$")
+        if pc.all(pc.or_(simple, pc.equal(s, ""))).as_py():
+            dec, ok = decimal_array(plain)
+            return dec, _mask(ok), empty
     neg = pc.or_(pc.match_substring_regex(s, r"^\(.*\)$"), pc.match_substring_regex(s, r"(-|(?i:\bdr?))$"))
     t = pc.replace_substring_regex(s, r"(?i)\s*(dr?|cr?)$", "")
     t = pc.replace_substring_regex(t, r"^\((.*)\)$", r"\1")
@@ -254,12 +262,12 @@ def _retry(s: pa.Array, parsed: pa.Array, bad: pa.Array, *, dayfirst: bool, tz: 
 
 
 def _json_string(arr: pa.Array) -> pa.Array:
-    t = pc.replace_substring(_strings(arr), "\\", "\\\\")
-    t = pc.replace_substring(t, '"', '\\"')
-    for ch, esc in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        t = pc.replace_substring(t, ch, esc)
-    if pc.any(pc.match_substring_regex(t, r"[\x00-\x1f]")).as_py():
-        for code in range(32):
+    t = _strings(arr)
+    for ch, esc in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        if pc.any(pc.match_substring(t, ch)).as_py():
+            t = pc.replace_substring(t, ch, esc)
+    if pc.any(pc.match_substring_regex(t, r"[\x00-\x08\x0b\x0c\x0e-\x1f]")).as_py():
+        for code in (*range(9), 11, 12, *range(14, 32)):
             t = pc.replace_substring(t, chr(code), f"\\u{code:04x}")
     return pc.binary_join_element_wise('"', t, '"', "")
 
@@ -284,6 +292,32 @@ def json_objects(fields: Mapping[str, pa.Array], n: int) -> pa.Array:
     return pc.binary_join_element_wise("{", joined, "}", "")
 
 
+def phone_keys(arr: pa.Array | pa.ChunkedArray, country: str) -> pa.Array:
+    """Keys of phone-like text (``guess_key``), calling the phone library once per number *range*, not per number.
+
+    Whether a number is valid depends on its length and leading digits, never on its last six, so
+    ``0712345678`` is checked as ``0712000000`` and the checked key gets the real last six digits back.
+    Text that is not plain digits goes through :func:`~finintel.schema.keys.guess_key` one distinct value at a time.
+
+    >>> phone_keys(pa.array(["0712345678", "+254 733 000 111", "0****393", None]), "KE").to_pylist()
+    ['msisdn:+254712345678', 'msisdn:+254733000111', 'masked:0****393', None]
+    """
+    from finintel.schema.keys import guess_key
+
+    s = _strings(arr)
+    compact = pc.replace_substring_regex(s, r"[\s\-().]", "")
+    numeric = pc.fill_null(pc.match_substring_regex(compact, r"^\+?\d{8,15}$"), False)
+    length = pc.utf8_length(compact)
+    head = pc.utf8_slice_codeunits(compact, 0, -6)
+    tail = pc.utf8_slice_codeunits(compact, -6)
+    rep = pc.binary_join_element_wise(head, "000000", "")
+    rep_key = map_distinct(pc.if_else(numeric, rep, pa.scalar(None, pa.string())), lambda v: guess_key(v, country))
+    is_phone = pc.fill_null(pc.and_(pc.starts_with(rep_key, "msisdn:"), pc.greater_equal(length, 8)), False)
+    fast = pc.binary_join_element_wise(pc.utf8_slice_codeunits(rep_key, 0, -6), tail, "")
+    slow = map_distinct(pc.if_else(numeric, pa.scalar(None, pa.string()), s), lambda v: guess_key(v, country))
+    return pc.if_else(is_phone, fast, pc.if_else(numeric, pa.scalar(None, pa.string()), slow))
+
+
 def map_distinct(arr: pa.Array | pa.ChunkedArray, func: Callable[[str], str | None]) -> pa.Array:
     """Apply `func` once per distinct value and spread the results back (nulls stay null)."""
     enc = _strings(arr).dictionary_encode()
@@ -299,5 +333,5 @@ def to_series(arr: pa.Array, name: str) -> pd.Series:
     if pa.types.is_decimal(typ):
         return pd.Series(pd.arrays.ArrowExtensionArray(arr.cast(typ)), name=name)
     if pa.types.is_timestamp(typ):
-        return pd.Series(arr.cast(typ).to_pandas(), name=name).astype("datetime64[us, UTC]")
+        return pd.Series(arr.cast(typ).to_pandas(), name=name).astype("datetime64[us, UTC]", copy=False)
     return pd.Series(arr.to_numpy(zero_copy_only=False), name=name)

@@ -35,7 +35,7 @@ from ._tabular_profile import (
     resolve_roles,
     unused,
 )
-from ._tabular_sheet import Sheet, load_sheet, normalise_header
+from ._tabular_sheet import Sheet, load_sheet, normalise_header, split_grid
 
 __all__ = ["read_statement"]
 
@@ -62,9 +62,15 @@ def read_statement(
     sheet: str | int | None = None,
     id_column: str | None = None,
     country: str | None = None,
+    grid: list[list[str]] | None = None,
+    meta_rows: list[list[str]] | None = None,
     **unknown: Any,
 ) -> Frames:
-    """Read one statement with `profile`; see :func:`finintel.ingest.tabular.read_tabular` for the options."""
+    """Read one statement with `profile`; see :func:`finintel.ingest.tabular.read_tabular` for the options.
+
+    `grid` (rows of cell text, e.g. tables extracted from a PDF) replaces reading `path` as CSV/Excel;
+    `meta_rows` are statement-header lines that come with it. Row numbers are then 1-based rows of `grid`.
+    """
     if unknown:
         raise InputError(
             f"unknown option(s) {', '.join(sorted(unknown))} for the {profile.name} reader", path=str(path)
@@ -89,14 +95,11 @@ def read_statement(
         found = find_header(rows, aliases, mapping)
         return found if found is not None or not mapping else find_header(rows, aliases)
 
-    sh = load_sheet(
-        path,
-        header_row,
-        encoding=encoding,
-        delimiter=delimiter,
-        sheet=sheet,
-        describe=describe,
-    )
+    if grid is not None:
+        sh = split_grid(path, grid, header_row, kind="pdf", describe=describe)
+        sh.meta = [list(r) for r in (meta_rows or [])] + sh.meta
+    else:
+        sh = load_sheet(path, header_row, encoding=encoding, delimiter=delimiter, sheet=sheet, describe=describe)
     roles = resolve_roles(sh.header, aliases, mapping)
     present = {normalise_header(h) for h in sh.header} | {h.strip() for h in sh.header}
     missing_map = [
@@ -169,7 +172,7 @@ class _Builder:
         date_format: str | None,
         decimal_comma: bool | None,
     ) -> Frames:
-        prof, n = self.profile, self.n
+        prof = self.profile
         meta = parse_meta(self.sh.meta)
         ts = self._timestamps(dayfirst, tz, date_format)
         value, inflow = self._amounts(decimal_comma)
@@ -181,15 +184,14 @@ class _Builder:
         if explicit:
             snd, rcv, snd_name, rcv_name = self._explicit_parties()
         else:
-            own = pa.array(np.full(n, owner, dtype=object), pa.string())
-            own_name = pa.array(np.full(n, holder, dtype=object), pa.string())
+            own, own_name = pa.scalar(owner, pa.string()), pa.scalar(holder, pa.string())
             inflow_arr = pa.array(inflow)
             snd, rcv = pc.if_else(inflow_arr, cp.key, own), pc.if_else(inflow_arr, own, cp.key)
             snd_name, rcv_name = pc.if_else(inflow_arr, cp.name, own_name), pc.if_else(inflow_arr, own_name, cp.name)
         cash = P._mask(
             pc.or_(pc.starts_with(pc.fill_null(snd, ""), "cash:"), pc.starts_with(pc.fill_null(rcv, ""), "cash:"))
         )
-        channel = np.where(cash, prof.cash_channel, prof.channel)
+        channel = pc.if_else(pa.array(cash), pa.scalar(prof.cash_channel), pa.scalar(prof.channel))
         amount = pc.cast(pc.abs(value), pa.float64())
         tx_id = self._tx_ids()
         ccy = self._currency(currency, meta)
@@ -205,8 +207,8 @@ class _Builder:
                 "amount": P.to_series(amount, "amount"),
                 "amount_exact": P.to_series(pc.abs(value), "amount_exact"),
                 "currency": P.to_series(ccy, "currency"),
-                "channel": pd.Series(channel, dtype=object),
-                "status": pd.Series(status, dtype=object),
+                "channel": P.to_series(channel, "channel"),
+                "status": P.to_series(status, "status"),
                 "description": P.to_series(
                     self._text("description"),
                     "description",
@@ -321,16 +323,17 @@ class _Builder:
         self.fail(~ok & ~empty, role, "not a number: expected an amount like 1,234.50")
         return val, ok, empty
 
-    def _status(self) -> np.ndarray:
+    def _status(self) -> pa.Array:
         c = self.col("status")
         if c is None:
-            return np.full(self.n, "completed", dtype=object)
+            return _const("completed", self.n)
         words = P.map_distinct(c, lambda v: STATUS_WORDS.get(normalise_header(v), "?" if v.strip() else "completed"))
-        out = np.asarray(words.to_numpy(zero_copy_only=False), dtype=object)
         self.fail(
-            out == "?", "status", "unknown transaction status; expected e.g. Completed, Failed, Reversed, Pending"
+            P._mask(pc.equal(words, "?")),
+            "status",
+            "unknown transaction status; expected e.g. Completed, Failed, Reversed, Pending",
         )
-        return out
+        return words
 
     def _owner(self, account: str | None, meta: Mapping[str, str]) -> tuple[str, str]:
         prof = self.profile
@@ -373,7 +376,7 @@ class _Builder:
         desc = self.col("description")
         if desc is not None:
             ids = pc.struct_field(pc.extract_regex(desc, _ID_IN_TEXT), "id")
-            k = P.map_distinct(ids, lambda v: guess_key(re.sub(r"\s", "", v), country))
+            k = P.phone_keys(ids, country)
             key = pc.coalesce(key, k)
             is_cash = pc.match_substring_regex(desc, _CASH)
             cash = pc.if_else(pc.match_substring_regex(desc, r"(?i)\batm\b"), "cash:atm", "cash:branch")
@@ -401,7 +404,7 @@ class _Builder:
         return out[0], out[1], names[0], names[1]
 
     def _tx_ids(self) -> pa.Array:
-        rows = pa.array(self.rows.astype(str))
+        rows = pc.cast(pa.array(self.rows), pa.string())
         fallback = pc.binary_join_element_wise(f"{self.profile.name}:{self.sha[:16]}", rows, ":")
         ids = self.col("id")
         if ids is None:
@@ -416,7 +419,7 @@ class _Builder:
             option or _iso(meta_value(meta, "currency")) or self._header_currency() or self.profile.currency or "XXX"
         )
         if c is None:
-            return pa.array(np.full(self.n, default.upper(), dtype=object), pa.string())
+            return _const(default.upper(), self.n)
         up = pc.utf8_upper(c)
         return pc.if_else(pc.equal(up, ""), default.upper(), up)
 
@@ -438,7 +441,7 @@ class _Builder:
             fields.setdefault(h, self.cells[i])
         fields.update(cp.attributes)
         if owner_how.startswith("derived"):
-            fields["account_source"] = pa.array(np.full(self.n, owner_how, dtype=object), pa.string())
+            fields["account_source"] = _const(owner_how, self.n)
         return P.json_objects(fields, self.n)
 
     def _rejects(self, bad: np.ndarray) -> pd.DataFrame:
@@ -495,6 +498,11 @@ class _Builder:
                 ]
             )
         return accounts, parties
+
+
+def _const(value: str, n: int) -> pa.Array:
+    """A text column of one value, built by Arrow without a Python object per row."""
+    return pa.array([value], pa.string()).take(pa.array(np.zeros(n, dtype=np.int32)))
 
 
 def _iso(text: str | None) -> str | None:

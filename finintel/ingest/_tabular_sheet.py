@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from finintel.errors import InputError, MissingDependencyError
 from finintel.ingest._util import check_size, decode_text
 
-__all__ = ["HEAD_ROWS", "Sheet", "cell_text", "head_rows", "is_excel", "load_sheet", "normalise_header"]
+__all__ = ["HEAD_ROWS", "Sheet", "cell_text", "head_rows", "is_excel", "load_sheet", "normalise_header", "split_grid"]
 
 HEAD_ROWS = 60
 """How many rows from the top are searched for the header row."""
@@ -149,7 +149,7 @@ def load_sheet(
         raise InputError("the file is empty; expected a statement with a header row", path=str(path))
     if is_excel(raw[:8]):
         grid, name = _excel_rows(path, sheet=sheet)
-        return _split_grid(path, grid, find_header, kind="excel", sheet_name=name, describe=describe)
+        return split_grid(path, grid, find_header, kind="excel", sheet_name=name, describe=describe)
     encodings = (encoding,) if encoding else ("utf-8",)
     text, enc = decode_text(path, raw, encodings)
     text = text.lstrip("\ufeff")
@@ -168,7 +168,7 @@ def load_sheet(
         body, rows = fast
         return Sheet(head_grid[idx], idx + 1, head_grid[:idx], body, rows, "csv", enc, delim)
     grid = [list(r) for r in csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=delim)]
-    return _split_grid(path, grid, lambda g: idx, kind="csv", encoding=enc, delimiter=delim, describe=describe)
+    return split_grid(path, grid, lambda g: idx, kind="csv", encoding=enc, delimiter=delim, describe=describe)
 
 
 def _records(text: str, delim: str) -> tuple[list[list[str]], list[int]]:
@@ -225,7 +225,7 @@ def _fast_body(data: bytes, header_lines: int, width: int, delim: str, idx: int)
     return table, np.arange(idx + 2, idx + 2 + table.num_rows, dtype=np.int64)
 
 
-def _split_grid(
+def split_grid(
     path: Path,
     grid: list[list[str]],
     find_header: HeaderFinder,

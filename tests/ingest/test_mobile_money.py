@@ -251,3 +251,100 @@ def test_telebirr_unsigned_amounts_direction_from_type(tmp_path: Path) -> None:
         "telebirr:DET8FJGUJ5",
     ]
     assert fr.rejects["source_row"].tolist() == [4] and "money in from money out" in fr.rejects.at[0, "problem"]
+
+
+def _mpesa_pdf(path: Path) -> None:
+    """A two-page M-Pesa-style PDF statement drawn with matplotlib (a table with ruled cells on each page)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    header = ["Receipt No.", "Completion Time", "Details", "Transaction Status", "Paid In", "Withdrawn", "Balance"]
+    pages = [
+        [
+            header,
+            [
+                "SC11AAAAA1",
+                "2024-03-01 10:15:00",
+                "Customer Transfer to 0729914044 - JANE DOE",
+                "Completed",
+                "",
+                "-1,500.00",
+                "500.00",
+            ],
+            [
+                "SC11AAAAA2",
+                "2024-03-01 11:00:00",
+                "Funds received from 254733000111 - JOHN",
+                "Completed",
+                "20,000.00",
+                "",
+                "20,500.00",
+            ],
+        ],
+        [
+            [
+                "SC11AAAAA3",
+                "2024-03-02 09:00:00",
+                "Pay Bill to 888880 - KPLC Acc. 12345",
+                "Failed",
+                "",
+                "-250.00",
+                "20,500.00",
+            ]
+        ],
+    ]
+    with plt.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        for i, rows in enumerate(pages):
+            fig = plt.figure(figsize=(8.27, 11.69))
+            if i == 0:
+                fig.text(0.05, 0.95, "M-PESA FULL STATEMENT", fontsize=12)
+                fig.text(0.05, 0.92, "Customer Name: AMINA WANJIRU", fontsize=9)
+                fig.text(0.05, 0.90, "Mobile Number: 0712345678", fontsize=9)
+                fig.text(0.05, 0.86, "DETAILED STATEMENT", fontsize=10)
+            ax = fig.add_axes((0.02, 0.4, 0.96, 0.44))
+            ax.axis("off")
+            table = ax.table(
+                cellText=rows, loc="upper left", cellLoc="left", colWidths=[0.11, 0.15, 0.36, 0.12, 0.09, 0.09, 0.08]
+            )
+            table.auto_set_font_size(False)
+            table.set_fontsize(5)
+            pdf.savefig(fig)
+            plt.close(fig)
+
+
+def test_mpesa_pdf_statement(tmp_path: Path) -> None:
+    pytest.importorskip("pdfplumber")
+    p = tmp_path / "statement.pdf"
+    _mpesa_pdf(p)
+    fr = fi.read(p)
+    tx = fr.transactions
+    assert fr.format == "mpesa_pdf" and fr.report["account"] == OWNER
+    assert tx["tx_id"].tolist() == ["mpesa:SC11AAAAA1", "mpesa:SC11AAAAA2", "mpesa:SC11AAAAA3"]
+    assert tx["receiver"].tolist() == ["msisdn:+254729914044", OWNER, "paybill:888880"]
+    assert tx["amount"].tolist() == [1500.0, 20000.0, 250.0] and tx["status"].tolist() == [
+        "completed",
+        "completed",
+        "failed",
+    ]
+    assert tx["source_row"].tolist() == [2, 3, 4] and [json.loads(a)["Page"] for a in tx["attributes"]] == [
+        "1",
+        "1",
+        "2",
+    ]
+    assert tx.at[0, "timestamp"] == _ts("2024-03-01 07:15")
+
+
+def test_mpesa_pdf_without_pdfplumber(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from finintel.errors import MissingDependencyError
+    from finintel.ingest.mpesa_pdf import read_mpesa_pdf
+
+    monkeypatch.setitem(sys.modules, "pdfplumber", None)
+    p = tmp_path / "x.pdf"
+    p.write_bytes(b"%PDF-1.4\n")
+    with pytest.raises(MissingDependencyError, match=r'pip install "finintel\[pdf\]"'):
+        read_mpesa_pdf(p)
