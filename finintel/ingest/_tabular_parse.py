@@ -91,6 +91,8 @@ def detect_decimal_comma(columns: list[pa.Array]) -> bool:
     """
     comma = dot = False
     for arr in columns:
+        if not pc.any(pc.match_substring(_strings(arr), ",")).as_py():
+            continue  # no comma at all in this column
         s = pc.utf8_trim_whitespace(_strings(arr))
         comma = comma or bool(pc.any(pc.match_substring_regex(s, r"\d,\d{1,2}\)?-?$")).as_py())
         dot = dot or bool(pc.any(pc.match_substring_regex(s, r"\d\.\d{1,2}\)?-?$")).as_py())
@@ -119,6 +121,10 @@ def parse_amounts(
         plain = pc.replace_substring(s, ",", "")
         simple = pc.match_substring_regex(plain, r"^-?\d+(\.\d+)?$")
         if pc.all(pc.or_(simple, pc.equal(s, ""))).as_py():
+            if (pc.max(pc.utf8_length(plain)).as_py() or 0) <= 20:
+                # validated above: Arrow casts the text to decimal exactly
+                dec = pc.cast(pc.if_else(simple, plain, pa.scalar(None, pa.string())), pa.decimal128(38, 18))
+                return dec, _mask(simple), empty
             dec, ok = decimal_array(plain)
             return dec, _mask(ok), empty
     neg = pc.or_(pc.match_substring_regex(s, r"^\(.*\)$"), pc.match_substring_regex(s, r"(-|(?i:\bdr?))$"))

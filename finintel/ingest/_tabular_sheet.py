@@ -152,8 +152,7 @@ def load_sheet(
         return split_grid(path, grid, find_header, kind="excel", sheet_name=name, describe=describe)
     encodings = (encoding,) if encoding else ("utf-8",)
     text, enc = decode_text(path, raw, encodings)
-    text = text.lstrip("\ufeff")
-    head_text = text[: 1 << 16]
+    head_text = text[: 1 << 16].lstrip("\ufeff")
     delim = delimiter or _guess_delimiter(head_text.splitlines()[:HEAD_ROWS])
     head_grid, line_ends = _records(head_text, delim)
     idx = find_header(head_grid)
