@@ -27,6 +27,7 @@ or ``<symbol>-<standard>`` for tokens (``USDT-ERC20``, ``USDT-BEP20``, ``USDC-PO
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -164,10 +165,7 @@ def read_etherscan(
     if not text.strip():
         raise InputError("the file is empty; expected an Etherscan CSV with a header", path=str(path))
     raw_cols, records = csv_records(text)
-    good = [(n, r) for n, r in records if len(r) == len(raw_cols)]
-    df = pd.DataFrame([r for _, r in good], columns=raw_cols, dtype=object)
-    lines = [n for n, _ in good]
-    raw_cols = list(df.columns)
+    good = [(n, dict(zip(raw_cols, r, strict=True))) for n, r in records if len(r) == len(raw_cols)]
     cols = _resolve(raw_cols)
     missing = [c for c in ("hash", "from", "to") if c not in cols] + (
         [] if "unix" in cols or "datetime" in cols else ["UnixTimestamp"]
@@ -187,7 +185,7 @@ def read_etherscan(
         )
     chain_name = _chain(chain, native_in.group(1) if native_in else None, path)
     prefix, native, standard = CHAINS[chain_name]
-    subject = _subject(df, cols, address, path)
+    subject = _subject([r for _, r in good], cols, address, path)
     rows: list[dict[str, Any]] = []
     rejects = [
         reject(
@@ -200,7 +198,7 @@ def read_etherscan(
         if len(r) != len(raw_cols)
     ]
     seen: dict[str, int] = {}
-    for line, rec in zip(lines, df.to_dict("records"), strict=True):
+    for line, rec in good:
         key = f"{rec[cols['hash']].strip().lower()}:{kind}"
         seen[key] = seen.get(key, 0) + 1  # counted before validation: ids do not shift when a row is rejected
         try:
@@ -278,17 +276,17 @@ def _chain(chain: str | None, coin: str | None, path: Path) -> str:
     return "ethereum"
 
 
-def _subject(df: pd.DataFrame, cols: dict[str, str], address: str | None, path: Path) -> str | None:
+def _subject(recs: list[dict[str, str]], cols: dict[str, str], address: str | None, path: Path) -> str | None:
     if address:
         try:
             return evm_key(address)
         except InputError as err:
             raise InputError(f"address= {err.problem}", path=str(path)) from None
-    if df.empty:
+    if not recs:
         return None
     common: set[str] | None = None
-    for a, b in zip(df[cols["from"]].str.lower(), df[cols["to"]].str.lower(), strict=True):
-        pair = {a.strip(), b.strip()}
+    for rec in recs:
+        pair = {rec[cols["from"]].strip().lower(), rec[cols["to"]].strip().lower()}
         common = pair if common is None else common & pair
         if not common:
             return None
@@ -354,7 +352,7 @@ def _row(
         if subject and v_in > 0 and receiver != subject and kind == "normal":
             raise _Reject(col_in, f"value is In but the receiver {receiver} is not the subject address {subject}")
     if amount == 0:
-        fee = rec.get(next((c for c in rec if _norm(c).startswith("txnfee") and "usd" not in _norm(c)), ""), "")
+        fee = next((rec[c] for c in _extras(tuple(rec)) if _norm(c).startswith("txnfee") and "usd" not in _norm(c)), "")
         raise _Reject(
             cols.get("value", col_out or ""),
             "no value moved (a contract call or transfer of 0)" + (f"; fee {fee}" if fee else ""),
@@ -366,10 +364,9 @@ def _row(
     for field in _KEEP:
         if field in cols and rec.get(cols[field], "").strip():
             attrs[field] = rec[cols[field]].strip()
-    for c, v in rec.items():
-        n = _norm(c)
-        if v.strip() and (n.startswith(("txnfee", "historical", "usdvalue")) or n in ("status", "errcode")):
-            attrs[c] = v.strip()
+    for c in _extras(tuple(rec)):
+        if rec[c].strip():
+            attrs[c] = rec[c].strip()
     if subject:
         attrs["direction"] = "in" if receiver == subject else "out" if sender == subject else "other"
     return {
@@ -385,6 +382,16 @@ def _row(
         "description": attrs.get("method") or attrs.get("token_name"),
         "attributes": json.dumps({k: v for k, v in attrs.items() if v is not None}, ensure_ascii=False),
     }
+
+
+@functools.lru_cache(maxsize=32)
+def _extras(header: tuple[str, ...]) -> tuple[str, ...]:
+    """Columns kept verbatim in attributes: fees, historical prices, status."""
+    return tuple(
+        c
+        for c in header
+        if _norm(c).startswith(("txnfee", "historical", "usdvalue")) or _norm(c) in ("status", "errcode")
+    )
 
 
 def _timestamp(rec: dict[str, str], cols: dict[str, str]) -> pd.Timestamp:

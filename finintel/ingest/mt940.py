@@ -167,11 +167,13 @@ def _blocks(lines: list[str], start: int, end: int) -> tuple[list[str], list[tup
     first61 = next((i for i in tags if lines[i].startswith(":61:")), end)
     header = [lines[i] for i in range(start, first61) if lines[i].strip()]
     spans: list[tuple[int, int]] = []
-    for i in tags:
+    nxt = end  # walking backwards: the next tag that is not :86: ends a :61: block
+    for i in reversed(tags):
         if lines[i].startswith(":61:"):
-            nxt = next((j for j in tags if j > i and not lines[j].startswith(":86:")), end)
             spans.append((i, nxt))
-    return header, spans
+        if not lines[i].startswith(":86:"):
+            nxt = i
+    return header, spans[::-1]
 
 
 def _parse(text: str) -> Any:
