@@ -12,9 +12,9 @@ Three ways, each saying in plain words what it left out (the notes go on the pag
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import networkx as nx
+import pandas as pd
 
 from finintel.detect._alerts import money
 
@@ -80,22 +80,24 @@ def ego(H: nx.DiGraph, focus: str, max_nodes: int, hops: int = 2) -> tuple[nx.Di
 
 
 def detect_communities(H: nx.DiGraph, seed: int = 0) -> list[set[str]]:
-    """Communities of the flow graph, from ``finintel.graph.communities`` when installed, else Louvain.
+    """Communities of the flow graph from ``finintel.graph.communities`` (Louvain, seed 0), largest first.
+
+    The list index is the community number ``fi.graph.communities`` gives (0 is the largest).
 
     >>> H = nx.DiGraph()
-    >>> H.add_edges_from([("a", "b"), ("x", "y")], total=1.0)
-    >>> sorted(sorted(c) for c in detect_communities(H))
-    [['a', 'b'], ['x', 'y']]
+    >>> H.add_edges_from([("a", "b"), ("x", "y"), ("y", "z")], total=1.0)
+    >>> [sorted(c) for c in detect_communities(H)]
+    [['x', 'y', 'z'], ['a', 'b']]
     """
     if H.number_of_nodes() == 0:
         return []
-    try:
-        from finintel.graph.analysis import communities
-    except ImportError:
-        found: Sequence[Any] = nx.community.louvain_communities(H.to_undirected(), weight="total", seed=seed)
-    else:
-        found = communities(H, seed=seed)
-    groups = [set(map(str, c)) for c in (found.values() if isinstance(found, Mapping) else found)]
+    from finintel.graph.analysis import communities
+
+    found = communities(H, seed=seed)
+    if isinstance(found, pd.DataFrame):
+        by_number = found.groupby("community", sort=True)["node"]
+        return [{str(n) for n in nodes} for _, nodes in by_number]
+    groups = [{str(n) for n in c} for c in found]
     return sorted(groups, key=lambda c: (-len(c), min(c)))
 
 
@@ -113,9 +115,9 @@ def collapse_communities(
         inside = sum(d for _, v, d in H.out_edges(c, data="total") if v in c)
         top = sorted(c, key=lambda n: -(H.nodes[n]["total_in"] + H.nodes[n]["total_out"]))[:5]
         C.add_node(
-            f"community:{i + 1}",
-            name=f"Community {i + 1}: {len(c):,} accounts, {len(alerted):,} alerted",
-            label=f"Community {i + 1} ({len(c):,})",
+            f"community:{i}",
+            name=f"Community {i}: {len(c):,} accounts, {len(alerted):,} alerted",
+            label=f"Community {i} ({len(c):,})",
             kind="community",
             members=len(c),
             alerted=alerted[:10],
@@ -125,7 +127,7 @@ def collapse_communities(
             risk=max((risk.get(n) or 0.0 for n in c), default=0.0) or None,
         )
     for u, v, d in H.edges(data=True):
-        cu, cv = f"community:{member_of[u] + 1}", f"community:{member_of[v] + 1}"
+        cu, cv = f"community:{member_of[u]}", f"community:{member_of[v]}"
         if cu == cv:
             continue
         if C.has_edge(cu, cv):

@@ -241,7 +241,12 @@ def _payload(
                 "label": label if len(label) <= 28 else label[:27] + "\u2026",
                 "shape": L.KIND_SHAPES.get(d["kind"], L.KIND_SHAPES["other"]),
                 "size": L.node_size(flows[n], max_flow),
-                "color": {"background": colour, "border": "#000000" if n == focus else "#555555"},
+                "color": {
+                    "background": colour,
+                    "border": "#000000" if n == focus else "#555555",
+                    "highlight": {"background": colour, "border": "#000000"},
+                    "hover": {"background": colour, "border": "#000000"},
+                },
                 "borderWidth": 4 if n == focus else (2 if recs else 1),
                 "f": {
                     "name": name,
@@ -266,7 +271,7 @@ def _payload(
         "edges": {
             "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
-            "color": {"opacity": 0.85},
+            "color": {"opacity": 0.85, "highlight": "#000000", "hover": "#333333"},
             "selectionWidth": 2,
         },
         "interaction": {

@@ -137,7 +137,8 @@ def community_maps(
     alerts : pandas.DataFrame, optional
         Alerts shown on the maps and counted per community.
     communities : list of sets of account keys, optional
-        Default: ``finintel.graph.communities`` (Louvain, seed 0).
+        Default: ``finintel.graph.communities`` (Louvain, seed 0); a community's number is its
+        position in this list (0 is the largest), as in ``finintel map --community N``.
     min_size : int, default 3
         Smallest community that gets a map.
     max_maps : int, default 100
@@ -158,7 +159,7 @@ def community_maps(
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     ranked = sorted(
-        ((i + 1, {str(n) for n in c}) for i, c in enumerate(groups) if len(c) >= min_size),
+        ((i, {str(n) for n in c}) for i, c in enumerate(groups) if len(c) >= min_size),
         key=lambda ic: (-len(ic[1] & alerted), -len(ic[1]), ic[0]),
     )
     rows = []

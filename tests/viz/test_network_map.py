@@ -167,9 +167,9 @@ def test_communities_are_collapsed_with_counts(tmp_path):
     data = map_data(path)
     assert len(data["nodes"]) == 2 and len(data["edges"]) == 1
     assert data["edges"][0]["f"]["total"] == 3.0
-    assert {n["label"] for n in data["nodes"]} == {"Community 1 (4)", "Community 2 (4)"}
+    assert {n["label"] for n in data["nodes"]} == {"Community 0 (4)", "Community 1 (4)"}
     assert {n["f"]["name"] for n in data["nodes"]} == {
+        "Community 0: 4 accounts, 0 alerted",
         "Community 1: 4 accounts, 0 alerted",
-        "Community 2: 4 accounts, 0 alerted",
     }
     assert "8 accounts collapsed into 2 communities" in path.read_text(encoding="utf-8")

@@ -62,7 +62,7 @@ def test_maps_for_run_writes_index_linking_every_map(tmp_path, tx_case, alerts_c
         "overview.html",
         "alerts/0001-layering-3.html",
         "alerts/0002-fan_in-1.html",
-        "communities/community-0001.html",
+        "communities/community-0000.html",
     ]:
         assert f"href='{link}'" in text
         assert (tmp_path / "maps" / link).is_file()
