@@ -14,7 +14,10 @@ transaction from the ordering customer (``:50A/F/K:``) to the beneficiary
 * countries from ``:50F:``/``:59F:`` ``3/CC/town`` lines, else the IBAN, else the bank's BIC;
 * ``tx_id`` is ``mt103:<UETR>`` (block 3 tag 121) when present, else ``mt103:<MIR>`` (the
   message input reference of an output message), else a hash of file and line;
-* ``source_row`` is the line where the message starts (``{1:`` or its first field).
+* ``source_row`` is the line where the message starts (``{1:`` or its first field);
+* the ordering customer and the beneficiary (name, address lines, country) become
+  ``parties`` rows, each holding its account in ``accounts`` (``party_id`` is
+  ``mt103:<account key>:<NAME>``; KYC to feed entity resolution, not a verified identity).
 
 ACK/NAK service messages (``{1:F21...}{4:{177:...}{451:0}}``) are acknowledgements, not
 payments: they are counted (``report["acks"]``, ``report["naks"]``) and produce no row.
@@ -192,6 +195,8 @@ def read_mt103(path: Path, *, tz: str = "UTC", encoding: str | None = None, **_:
     rows: list[dict[str, Any]] = []
     rejects: list[dict[str, Any]] = []
     acks = naks = 0
+    parties: dict[str, dict[str, Any]] = {}
+    accounts: dict[tuple[str, str], dict[str, Any]] = {}
     for msg in msgs:
         if msg.problem:
             rejects.append(reject(msg.line, None, msg.problem, msg.raw))
@@ -215,11 +220,18 @@ def read_mt103(path: Path, *, tz: str = "UTC", encoding: str | None = None, **_:
             )
             continue
         try:
-            rows.append(_row(msg, sha, tz))
+            row = _row(msg, sha, tz)
         except _Reject as r:
             rejects.append(reject(r.line or msg.line, r.column, r.problem, msg.raw))
+            continue
+        for party, account in row.pop("_parties"):
+            parties.setdefault(party["party_id"], party)
+            accounts.setdefault((account["account"], account["party_id"]), account)
+        rows.append(row)
     return Frames(
         transactions=pd.DataFrame(rows) if rows else F.empty(F.TRANSACTIONS),
+        parties=pd.DataFrame(list(parties.values())) if parties else F.empty(F.PARTIES),
+        accounts=pd.DataFrame(list(accounts.values())) if accounts else F.empty(F.ACCOUNTS),
         rejects=rejects_frame(rejects),
         rows_read=len(msgs),
         report={"messages": len(msgs), "payments": len(rows), "acks": acks, "naks": naks},
@@ -349,6 +361,7 @@ def _row(msg: Message, sha: str, tz: str) -> dict[str, Any]:
         if got:
             attrs[tag] = got[1].strip()
     remittance = msg.get("70")
+    sender_country, receiver_country = _country(payer, sender, payer_bank), _country(payee, receiver, payee_bank)
     ts = pd.Timestamp(value_date.year, value_date.month, value_date.day).tz_localize(tz).tz_convert("UTC")
     return {
         "tx_id": tx_id,
@@ -362,9 +375,39 @@ def _row(msg: Message, sha: str, tz: str) -> dict[str, Any]:
         "currency": m.group(2),
         "channel": "bank",
         "status": "completed",
-        "sender_country": _country(payer, sender, payer_bank),
-        "receiver_country": _country(payee, receiver, payee_bank),
+        "sender_country": sender_country,
+        "receiver_country": receiver_country,
         "description": re.sub(r"\s*\n\s*", " ", remittance[1]).strip() if remittance else None,
         "attributes": json.dumps({k: v for k, v in attrs.items() if v is not None}, ensure_ascii=False),
         "source_row": msg.line,
+        "_parties": [
+            _holder(payer, sender, payer_bank, "ordering_customer", f50, sender_country),
+            _holder(payee, receiver, payee_bank, "beneficiary", f59, receiver_country),
+        ],
     }
+
+
+def _holder(
+    p: _Party, key: str, bank: str | None, role: str, fld: tuple[str, str, int], country: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The party (name, address, country as the message states them) and its account row."""
+    slug = re.sub(r"[^A-Z0-9]+", "-", str(p.name or "").upper()).strip("-") or "NO-NAME"
+    party_id = f"mt103:{key}:{slug}"
+    party = {
+        "party_id": party_id,
+        "name": p.name,
+        "address": ", ".join(p.address) or None,
+        "country": country,
+        "attributes": json.dumps({"role": role, "field": f":{fld[0]}:"}),
+        "source_row": fld[2],
+    }
+    account = {
+        "account": key,
+        "party_id": party_id,
+        "role": "holder",
+        "institution_code": bank,
+        "account_name": p.name,
+        "country": country,
+        "source_row": fld[2],
+    }
+    return party, account

@@ -101,3 +101,17 @@ def test_empty_file(tmp_path):
     p.write_text("\n$\n")
     with pytest.raises(InputError):
         fi.read(p, format="mt103")
+
+
+def test_parties_and_accounts_from_the_messages():
+    fr = fi.read(FIXTURES / "remittance.rje")
+    # Amina orders two payments (50F then 50K): one party, one account
+    assert fr.parties["name"].tolist() == ["AMINA HASSAN MOHAMED", "JOHN OKELLO", "ABEBE KEBEDE"]
+    assert fr.parties.iloc[0][["address", "country", "source_row"]].tolist() == [
+        "EASTLEIGH 1ST AVE, KE/NAIROBI",
+        "KE",
+        6,
+    ]
+    acc = fr.accounts.set_index("account")
+    assert acc.loc["acct:EQBLUGKA/9988776655", "party_id"] == "mt103:acct:EQBLUGKA/9988776655:JOHN-OKELLO"
+    assert acc.loc["acct:CBETETAA/1000123456789", "institution_code"] == "CBETETAA"
