@@ -30,6 +30,7 @@ import pandas as pd
 from finintel.errors import ConfigError
 
 __all__ = [
+    "INSTITUTIONAL",
     "EdgeArrays",
     "core_edges",
     "duration_text",
@@ -40,6 +41,10 @@ __all__ = [
     "to_us",
     "two_hop_pairs",
 ]
+
+INSTITUTIONAL = ("cash:", "paybill:")
+"""Key namespaces of agent tills, branches and business numbers: the money of unrelated customers
+meets there, so a path never passes through one (cash paid in at an agent is not the cash paid out)."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -80,6 +85,15 @@ class EdgeArrays:
     def degree(self) -> IntArray:
         """Edges sent plus edges received, per account."""
         return np.diff(self.out_ptr) + np.diff(self.in_ptr)
+
+    def institutional(self) -> BoolArray:
+        """Accounts whose key stands for a till, branch or business number (:data:`INSTITUTIONAL`)."""
+        keys = self.accounts.astype(str)
+        return np.char.startswith(keys, INSTITUTIONAL[0]) | np.char.startswith(keys, INSTITUTIONAL[1])
+
+    def relay(self, max_degree: int) -> BoolArray:
+        """Accounts a path may pass through: at most `max_degree` transfers and not institutional."""
+        return (self.degree() <= max_degree) & ~self.institutional()
 
 
 def to_us(window: str | pd.Timedelta, name: str = "window") -> int:

@@ -38,6 +38,7 @@ def cycle(
     min_return: float = 0.8,
     min_amount: float = 0.0,
     reporting_threshold: float = 10_000.0,
+    max_degree: int = 1_000,
     max_steps: int = 5_000,
 ) -> pd.DataFrame:
     """Flag money that leaves an account and comes back to it round a loop, each hop later in time.
@@ -67,6 +68,10 @@ def cycle(
         Smallest first leg considered, in the transactions' currency.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a loop moving this much scores the full value term.
+    max_degree : int, default 1000
+        Accounts with more transfers than this (clearing accounts, exchanges) are left out, as
+        are agent tills, branches and business numbers (``cash:``, ``paybill:`` keys): cash paid
+        in at an agent is not the cash paid out, so a loop through one is not a loop of money.
     max_steps : int, default 5_000
         Search expansions per start transfer (bounds work around hub accounts).
 
@@ -123,7 +128,8 @@ def cycle(
     fast_us, slow_us = to_us(window), to_us(slow_window, "slow_window")
     slow_us = max(slow_us, fast_us)
     E = edge_arrays(tx)
-    mask = core_edges(E, E.amount >= min_amount) if min_amount > 0 else core_edges(E)
+    relay = E.relay(max_degree)
+    mask = core_edges(E, (E.amount >= min_amount) & relay[E.src] & relay[E.dst])
     found = temporal_cycles(
         E, window_us=slow_us, min_return=min_return, max_length=max_length, edge_mask=mask, max_steps=max_steps
     )

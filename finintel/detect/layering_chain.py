@@ -42,7 +42,9 @@ def layering_chain(
     A chain is a time-ordered path of at least `min_hops` transfers in one currency: each
     hop leaves the account the previous hop paid into, no earlier than that hop and within
     `window` of it, carrying between `min_keep` and 1 times the previous hop's amount; no
-    account appears twice. Only maximal chains are reported (none lies inside a longer one),
+    account appears twice. A chain never passes through, or starts at, an agent till, branch or
+    business number (``cash:``, ``paybill:`` keys), though it may end at one (a cash-out).
+    Only maximal chains are reported (none lies inside a longer one),
     the longest from each first transfer. Chains whose hops follow within `slow_window` but
     not `window` are reported with a lower score, unless they share a transfer with a fast chain.
 
@@ -59,7 +61,7 @@ def layering_chain(
     min_keep : float, default 0.8
         Smallest share of the previous hop's amount a hop must carry.
     max_degree : int, default 1000
-        Accounts with more transfers than this (clearing accounts, paybills, exchanges) end a chain.
+        Accounts with more transfers than this (clearing accounts, exchanges) end a chain.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a chain starting with this much scores the full value term.
 
@@ -111,9 +113,9 @@ def layering_chain(
     fast_us = to_us(window)
     slow_us = max(to_us(slow_window, "slow_window"), fast_us)
     E = edge_arrays(tx)
-    e1, e2 = two_hop_pairs(E, slow_us, via=E.degree() <= max_degree)
+    e1, e2 = two_hop_pairs(E, slow_us, via=E.relay(max_degree))
     a1, a2 = E.amount[e1], E.amount[e2]
-    ok = (E.cur[e1] == E.cur[e2]) & (a2 >= min_keep * a1) & (a2 <= a1 * (1 + 1e-9))
+    ok = (E.cur[e1] == E.cur[e2]) & (a2 >= min_keep * a1) & (a2 <= a1 * (1 + 1e-9)) & ~E.institutional()[E.src[e1]]
     e1, e2 = e1[ok], e2[ok]
     fast = E.t[e2] - E.t[e1] <= fast_us
     used: set[int] = set()

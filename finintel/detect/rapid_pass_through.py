@@ -26,6 +26,7 @@ def rapid_pass_through(
     min_fraction: float = 0.8,
     min_events: int = 3,
     max_residual: float = 0.2,
+    min_share: float = 0.5,
     gap: str = "30D",
     min_amount: float = 0.0,
     reporting_threshold: float = 10_000.0,
@@ -35,13 +36,17 @@ def rapid_pass_through(
     An inflow *passes through* when the account's outflows (same currency) in the
     `window` after it add up to at least `min_fraction` of it. An account raises an alert
     when at least `min_events` inflows pass through, consecutive ones no more than `gap`
-    apart, and over that period (first such inflow to `window` after the last) it sent on
-    at least ``1 - max_residual`` of everything it received: little is left behind. An
+    apart, making at least `min_share` of the account's inflows, and over that period (first such inflow to `window` after the last) it sent on
+    at least ``1 - max_residual`` of everything it received (little is left behind) and no
+    more than ``1 / (1 - max_residual)`` of it (an account paying out much more than comes
+    in spends its own money rather than passing money on). An
     outflow is never counted for two inflows: within the window either the account's other
     inflows do not make up for what left, or (a steady pipeline) everything received
     earlier has left too, first in, first out. Accounts
     that do the same only over `slow_window` (days rather than hours) are reported with a
-    lower score, unless a fast alert already covers their inflows.
+    lower score, unless a fast alert already covers their inflows, and only when one receiver
+    took at least half of the outflows (a relay to a handler, not a week's spending). Agent tills, branches and
+    business numbers (``cash:``, ``paybill:`` keys) pass money through by design and are not screened.
 
     Parameters
     ----------
@@ -57,6 +62,9 @@ def rapid_pass_through(
         Fewest inflows passing through in one period.
     max_residual : float, default 0.2
         Largest share of the period's inflows still in the account at its end.
+    min_share : float, default 0.5
+        Smallest share of the period's inflows that must pass through (a mule passes most of
+        its inflows on; an ordinary account only some).
     gap : str, default "30D"
         Longest quiet time between pass-throughs of one period; a longer one starts a new alert.
     min_amount : float, default 0
@@ -70,7 +78,8 @@ def rapid_pass_through(
         Alerts (``ALERT_COLUMNS``), ``entity`` the account, with metrics ``accounts``
         (counterparties), ``events``, ``total_in``, ``total_out``, ``forwarded_fraction``
         (out / in over the period), ``median_hold_hours`` (from each passing inflow to the
-        outflow that completes ``min_fraction`` of it), ``duration_hours`` and ``pace``.
+        outflow that completes ``min_fraction`` of it), ``top_receiver_share`` (the largest
+        receiver's share of the outflows), ``duration_hours`` and ``pace``.
 
     Notes
     -----
@@ -114,6 +123,7 @@ def rapid_pass_through(
     if E.n_edges == 0:
         return make_alerts("rapid_pass_through", [])
     flows = _Flows(E)
+    institutional = E.institutional()
     rows: list[dict[str, object]] = []
     covered: set[int] = set()
     for pace, w_us, label, multiplier in (
@@ -121,6 +131,7 @@ def rapid_pass_through(
         ("slow", max(slow_us, fast_us), slow_window, SLOW_PACE),
     ):
         passed, hold = flows.passing(w_us, min_fraction, min_amount)
+        passed &= ~institutional[E.dst]
         for ev in _periods(E, flows, passed, gap_us):
             inflows = set(ev.tolist())
             if pace == "slow" and covered & inflows:
@@ -137,6 +148,7 @@ def rapid_pass_through(
                 min_fraction,
                 min_events,
                 max_residual,
+                min_share,
                 reporting_threshold,
             )
             if row is not None:
@@ -242,6 +254,7 @@ def _alert(
     min_fraction: float,
     min_events: int,
     max_residual: float,
+    min_share: float,
     reporting_threshold: float,
 ) -> dict[str, object] | None:
     if ev.size < min_events:
@@ -254,15 +267,20 @@ def _alert(
     total_in = float(flows.in_cum[ihi[0]] - flows.in_cum[ilo[0]])
     total_out = float(flows.out_cum[ohi[0]] - flows.out_cum[olo[0]])
     forwarded = total_out / total_in if total_in > 0 else 0.0
-    if forwarded < 1 - max_residual:
-        return None
+    if not 1 - max_residual <= forwarded <= 1 / (1 - max_residual):
+        return None  # money stayed, or the account spends far more than passes through it
     ins = flows.in_order[ilo[0] : ihi[0]]
+    if ev.size < min_share * ins.size:
+        return None  # a few quick payments among many inflows that stay: ordinary use
     outs = flows.out_order[olo[0] : ohi[0]]
     end = int(E.t[outs].max()) if outs.size else last
     account = str(E.accounts[E.dst[ev[0]]])
     currency = str(E.currencies[E.cur[ev[0]]]) or None
     senders = sorted({str(a) for a in E.accounts[E.src[ins]]})
     receivers = sorted({str(a) for a in E.accounts[E.dst[outs]]})
+    top_share = float(pd.Series(E.amount[outs]).groupby(E.dst[outs]).sum().max() / total_out) if outs.size else 0.0
+    if pace == "slow" and top_share < 0.5:
+        return None  # slow and spread over many payees: ordinary spending, not a relay
     f = min(1.0, (forwarded - (1 - max_residual)) / max_residual) if max_residual > 0 else 1.0
     n = min(1.0, ev.size / (3 * min_events))
     v = min(1.0, total_in / reporting_threshold) if reporting_threshold > 0 else 1.0
@@ -288,6 +306,7 @@ def _alert(
         "total_out": total_out,
         "forwarded_fraction": round(forwarded, 4),
         "median_hold_hours": round(median_hold, 2),
+        "top_receiver_share": round(top_share, 4),
         "duration_hours": round((end - start) / 3_600e6, 2),
         "pace": pace,
     }

@@ -31,11 +31,13 @@ def scatter_gather(
 ) -> pd.DataFrame:
     """Flag money sent from one account through several intermediaries to one destination.
 
-    The pattern ``A -> {B1..Bk} -> C``: each ``Bi`` receives from ``A`` and, no earlier and
-    within `window`, pays ``C`` (same currency) at least ``min_return`` of what it received;
-    at least `min_intermediaries` such ``Bi``; first legs less than `window` apart form one
-    episode. The same shape over `slow_window` is reported with a lower score unless it
-    shares a first leg with a fast one.
+    The pattern ``A -> {B1..Bk} -> C``: each ``Bi`` receives a transfer from ``A`` and, no
+    earlier and within `window`, pays ``C`` (same currency) between ``min_return`` and 1 times
+    that transfer; at least `min_intermediaries` such ``Bi`` whose first legs lie within
+    `window` of the episode's first. The same shape over `slow_window` is reported with a
+    lower score unless it shares a first leg with a fast one. Agent tills, branches and
+    business numbers (``cash:``, ``paybill:`` keys) are never ``A``, ``Bi`` or ``C``: unrelated
+    customers' money meets there.
 
     Parameters
     ----------
@@ -44,14 +46,14 @@ def scatter_gather(
     min_intermediaries : int, default 3
         Fewest intermediaries ``k``.
     window : str, default "7D"
-        Longest time from a first leg to its second leg, and between first legs, of a fast pattern.
+        Longest time from a first leg to its second leg, and from the first first leg to the
+        last, of a fast pattern.
     slow_window : str, default "90D"
         The same for a slow (structural) pattern.
     min_return : float, default 0.8
         Share of what each intermediary received from ``A`` that it must pay on to ``C``.
     max_degree : int, default 1000
-        Intermediaries with more transfers than this (banks' clearing accounts, paybills,
-        exchanges) are not followed.
+        Intermediaries with more transfers than this (clearing accounts, exchanges) are not followed.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a pattern moving this much scores the full value term.
 
@@ -69,7 +71,10 @@ def scatter_gather(
     0.6 (slow), ``r`` the retained fraction scaled from `min_return` (0) to 1 (1),
     ``n = min(1, k / (2 * min_intermediaries))`` and ``v = min(1, total_out / reporting_threshold)``.
     Two-hop paths are listed with a vectorised ``searchsorted`` join; only source-destination
-    pairs with enough distinct intermediaries reach the per-pattern code.
+    pairs with enough distinct intermediaries reach the per-pattern code. An intermediary
+    splitting what it forwards into several smaller transfers is not matched (each forwarded
+    transfer must carry ``min_return`` of the one received).
+
     References
     ----------
     .. [1] AMLSim typologies (fan-in, fan-out, scatter-gather, gather-scatter, bipartite),
@@ -121,8 +126,10 @@ def gather_scatter(
     The pattern ``{A1..Ak} -> M -> {C1..Cj}``: inflows to ``M`` from at least `min_sources`
     accounts, each followed (no earlier, within `window`, same currency) by outflows to at
     least `min_destinations` accounts other than the senders, paying on at least
-    ``min_return`` of what came in. Inflows less than `window` apart form one episode; the
-    same shape over `slow_window` scores lower unless it shares an inflow with a fast one.
+    ``min_return`` of what came in. Inflows within `window` of the episode's first form one
+    episode; the same shape over `slow_window` scores lower unless it shares an inflow with
+    a fast one. Agent tills and business numbers (``cash:``, ``paybill:``) are never ``M``
+    and do not count as senders or receivers.
 
     Parameters
     ----------
@@ -131,13 +138,14 @@ def gather_scatter(
     min_sources, min_destinations : int, default 3
         Fewest distinct senders into and receivers out of ``M``.
     window : str, default "7D"
-        Longest time from an inflow to the outflows it explains, and between inflows, of a fast pattern.
+        Longest time from an inflow to the outflows it explains, and from the first inflow to
+        the last, of a fast pattern.
     slow_window : str, default "90D"
         The same for a slow (structural) pattern.
     min_return : float, default 0.8
         Share of the episode's inflows that must leave again.
     max_degree : int, default 1000
-        Accounts with more transfers than this (paybills, agents, exchanges) are not screened
+        Accounts with more transfers than this (clearing accounts, exchanges) are not screened
         here: their volume is ordinary business and listing their paths costs most.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a pattern moving this much scores the full value term.
@@ -198,13 +206,17 @@ def _check(minimum: int, min_return: float) -> None:
 def _passes(
     E: EdgeArrays, window: str, slow_window: str, max_degree: int
 ) -> Iterator[tuple[str, pd.DataFrame, int, float]]:
-    """The fast pass, then the slow one, each with its two-hop pairs as a frame."""
+    """The fast pass, then the slow one, each with its two-hop pairs as a frame.
+
+    Pairs pass only through relay accounts (not institutional, at most `max_degree`
+    transfers), stay in one currency and start and end at accounts that are not institutional.
+    """
     fast_us = to_us(window)
     slow_us = max(to_us(slow_window, "slow_window"), fast_us)
-    via = E.degree() <= max_degree
-    e1, e2 = two_hop_pairs(E, slow_us, via=via)
-    same = E.cur[e1] == E.cur[e2]
-    e1, e2 = e1[same], e2[same]
+    e1, e2 = two_hop_pairs(E, slow_us, via=E.relay(max_degree))
+    inst = E.institutional()
+    keep = (E.cur[e1] == E.cur[e2]) & ~inst[E.src[e1]] & ~inst[E.dst[e2]]
+    e1, e2 = e1[keep], e2[keep]
     pairs = pd.DataFrame(
         {
             "e1": e1,
@@ -223,11 +235,15 @@ def _passes(
 
 
 def _episodes(group: pd.DataFrame, w_us: int) -> list[pd.DataFrame]:
-    """Pairs sorted by first leg, split where first legs are more than `w_us` apart."""
+    """Pairs sorted by first leg, cut into runs whose first legs lie within `w_us` of the run's first."""
     group = group.sort_values(["t1", "e1", "e2"])
     t1 = group["t1"].to_numpy()
-    cuts = np.flatnonzero(np.diff(t1) > w_us) + 1
-    return [group.iloc[s:e] for s, e in zip(np.r_[0, cuts], np.r_[cuts, len(group)], strict=True)]
+    out, i = [], 0
+    while i < len(t1):
+        j = int(np.searchsorted(t1, t1[i] + w_us, side="right"))
+        out.append(group.iloc[i:j])
+        i = j
+    return out
 
 
 def _scatter_gather_rows(
@@ -240,6 +256,8 @@ def _scatter_gather_rows(
     min_return: float,
     reporting_threshold: float,
 ) -> list[dict[str, object]]:
+    a1, a2 = E.amount[pairs["e1"].to_numpy()], E.amount[pairs["e2"].to_numpy()]
+    pairs = pairs[(a2 >= min_return * a1) & (a2 <= a1 * (1 + 1e-9))]
     distinct = pairs.drop_duplicates(["a", "c", "cur", "m"])
     k_all = distinct.groupby(["a", "c", "cur"]).size()
     keys = k_all[k_all >= min_k].index
