@@ -44,7 +44,7 @@ def network_map(
     reduce: Literal["auto", "ego", "top_flows", "communities"] = "auto",
     hops: int = 2,
     color_by: Literal["risk", "detector"] = "risk",
-    risk: Mapping[str, float] | pd.Series | None = None,
+    risk: Mapping[str, float] | pd.Series | pd.DataFrame | None = None,
     notes: Sequence[str] = (),
 ) -> Path:
     """Write an interactive map of the money flows to one self-contained HTML file.
@@ -77,9 +77,10 @@ def network_map(
         Radius of the ego network around `focus`.
     color_by : {"risk", "detector"}, default "risk"
         Node colour by combined risk score or by the detector of the strongest alert.
-    risk : mapping or pandas.Series, optional
-        Risk score per account key (e.g. from ``fi.detect.risk_scores``); default: the alerts'
-        scores combined as ``1 - prod(1 - score)``.
+    risk : mapping, pandas.Series or pandas.DataFrame, optional
+        Risk score per account key or entity id (a frame with ``entity`` and ``score``, as
+        ``fi.detect.risk_scores`` gives). Default: ``risk_scores(alerts)`` when that module is
+        installed, else each account's alert scores combined as ``1 - prod(1 - score)``.
     notes : sequence of str, optional
         Sentences shown under the title (e.g. the alert a map explains).
 
@@ -110,7 +111,6 @@ def network_map(
     else:
         raise TypeError(f"network_map needs a transactions DataFrame or a networkx graph, got {type(G_or_tx).__name__}")
     by_node = node_alerts(alerts, entities)
-    scores = _risk(H, by_node, risk)
     if entities is not None and not entities.empty:
         names = entities["name"].astype("string") if "name" in entities else pd.Series(pd.NA, index=entities.index)
         for acct, ent, name in zip(
@@ -120,6 +120,7 @@ def network_map(
                 H.nodes[acct]["entity_id"] = ent
                 if not pd.isna(name):
                     H.nodes[acct]["entity_name"] = str(name)
+    scores = _risk(H, by_node, risk, alerts)
     filters = [f"at most {max_nodes:,} accounts"]
     full_nodes, full_edges = H.number_of_nodes(), H.number_of_edges()
     if focus is not None:
@@ -154,12 +155,50 @@ def network_map(
 
 
 def _risk(
-    H: nx.DiGraph, by_node: Mapping[str, list[dict[str, Any]]], risk: Mapping[str, float] | pd.Series | None
+    H: nx.DiGraph,
+    by_node: Mapping[str, list[dict[str, Any]]],
+    risk: Mapping[str, float] | pd.Series | pd.DataFrame | None,
+    alerts: pd.DataFrame | None,
 ) -> dict[str, float | None]:
-    if risk is not None:
-        given = dict(risk.items()) if isinstance(risk, pd.Series) else dict(risk)
-        return {n: (None if given.get(n) is None or pd.isna(given.get(n)) else float(given[n])) for n in H}
-    return {n: noisy_or(a["score"] for a in by_node.get(n, [])) for n in H}
+    """Risk per node: given scores, else ``fi.detect.risk_scores(alerts)``, else noisy-or of the node's alerts.
+
+    A node takes the highest score of its account key and of the resolved entity it belongs to.
+    """
+    given = _given(risk) if risk is not None else _toolkit_scores(alerts)
+    if given is None:
+        return {n: noisy_or(a["score"] for a in by_node.get(n, [])) for n in H}
+    out: dict[str, float | None] = {}
+    for n, d in H.nodes(data=True):
+        vals = [given[k] for k in (n, d.get("entity_id")) if k is not None and k in given]
+        out[n] = max(vals) if vals else None
+    return out
+
+
+def _given(risk: Mapping[str, float] | pd.Series | pd.DataFrame) -> dict[str, float]:
+    if isinstance(risk, pd.DataFrame):
+        key = next((c for c in ("entity", "account", "node") if c in risk.columns), None)
+        col = next((c for c in ("score", "risk", "risk_score") if c in risk.columns), None)
+        if key is None or col is None:
+            raise InputError("a risk frame needs an 'entity' (or 'account') and a 'score' column", column="score")
+        pairs: Any = zip(risk[key].astype(str), pd.to_numeric(risk[col], errors="coerce"), strict=True)
+    else:
+        pairs = risk.items()
+    return {str(k): float(v) for k, v in pairs if v is not None and not pd.isna(v)}
+
+
+def _toolkit_scores(alerts: pd.DataFrame | None) -> dict[str, float] | None:
+    """Scores from ``finintel.detect.risk.risk_scores`` when that module is installed, so the map agrees
+    with the run's risk_scores.csv; None to fall back to noisy-or."""
+    if alerts is None or alerts.empty:
+        return {}
+    try:
+        from finintel.detect.risk import risk_scores
+    except ImportError:
+        return None
+    scores = risk_scores(alerts)
+    if not isinstance(scores, pd.DataFrame) or not {"entity", "score"} <= set(scores.columns):
+        return None
+    return _given(scores)
 
 
 def _case_name(case: Any) -> str | None:

@@ -43,7 +43,15 @@ def test_shapes_follow_kind_and_edges_follow_channel(tmp_path, tx_case):
     assert widths[("msisdn:+254700000001", R)] < widths[(R, BANK)]
 
 
-def test_risk_combines_alerts_and_tooltips_carry_reasons(tmp_path, tx_case, alerts_case):
+def _noisy_or_only(monkeypatch):
+    """Pretend finintel.detect.risk is absent, so the map combines alert scores itself."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "finintel.detect.risk", None)
+
+
+def test_risk_combines_alerts_and_tooltips_carry_reasons(tmp_path, tx_case, alerts_case, monkeypatch):
+    _noisy_or_only(monkeypatch)
     data = map_data(fi.viz.network_map(tx_case, tmp_path / "m.html", alerts=alerts_case))
     nodes = {n["id"]: n for n in data["nodes"]}
     assert nodes[R]["f"]["risk"] == pytest.approx(0.75)  # 1 - (1 - 0.5) * (1 - 0.5)
@@ -62,7 +70,22 @@ def test_risk_combines_alerts_and_tooltips_carry_reasons(tmp_path, tx_case, aler
     }
 
 
-def test_alerts_on_a_resolved_entity_show_on_its_accounts(tmp_path, tx_case):
+def test_given_risk_scores_colour_accounts_and_entities(tmp_path, tx_case, alerts_case):
+    entities = pd.DataFrame({"account": [BANK], "entity_id": ["E9"]})
+    scores = pd.DataFrame({"entity": [R, "E9"], "score": [0.3, 0.85]})
+    data = map_data(
+        fi.viz.network_map(tx_case, tmp_path / "m.html", alerts=alerts_case, entities=entities, risk=scores)
+    )
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert nodes[R]["f"]["risk"] == 0.3 and nodes[R]["color"]["background"] == "#FDBB84"
+    assert nodes[BANK]["f"]["risk"] == 0.85  # through its entity
+    assert nodes["msisdn:+254700000001"]["f"]["risk"] is None
+    with pytest.raises(InputError, match="risk frame needs"):
+        fi.viz.network_map(tx_case, tmp_path / "m.html", risk=pd.DataFrame({"who": ["x"], "score": [1.0]}))
+
+
+def test_alerts_on_a_resolved_entity_show_on_its_accounts(tmp_path, tx_case, monkeypatch):
+    _noisy_or_only(monkeypatch)
     entities = pd.DataFrame({"account": [R, BANK], "entity_id": ["E1", "E1"], "name": ["John K. Mwangi"] * 2})
     alerts = pd.DataFrame(
         {
