@@ -20,38 +20,66 @@ Party ids (``party_id`` of the parties frame)
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
+
 from finintel.errors import InputError
-from finintel.ingest._goaml_xml import element_text
+from finintel.ingest._goaml_xml import RowBuffer, element_text
+from finintel.schema import frames as F
 from finintel.schema import keys
 
-__all__ = ["PartyBook", "Side", "country_code", "q"]
+__all__ = ["PartyBook", "Side", "country_code", "forget", "t"]
 
-_PATHS: dict[str, str] = {}
 _MOBILE = re.compile(
     r"m-?pesa|safaricom|mtn|airtel|telebirr|ethio ?tel|momo|mobile money|wallet|d-money|waafi|evc", re.I
 )
 
 
 def q(path: str) -> str:
-    """A namespace-agnostic lxml path: ``a/b`` -> ``{*}a/{*}b``.
+    return path  # goAML elements are read after strip_namespaces(): plain paths
 
-    >>> q("phones/phone")
-    '{*}phones/{*}phone'
-    """
-    got = _PATHS.get(path)
-    if got is None:
-        got = _PATHS[path] = "/".join("{*}" + p for p in path.split("/"))
-    return got
+
+_KIDS: dict[Any, dict[str, str | None]] = {}
 
 
 def t(el: Any, path: str) -> str | None:
-    return element_text(el.find(q(path))) if el is not None else None
+    """Stripped text at `path` below `el` (first match), None when absent or blank.
+
+    The children's texts are read once per element and kept until :func:`forget`
+    (lxml's ``findtext`` costs microseconds a call; a transaction needs ~80).
+    """
+    if el is None:
+        return None
+    if "/" in path:
+        head, rest = path.split("/", 1)
+        return t(el.find(head), rest)
+    kids = _KIDS.get(el)
+    if kids is None:
+        kids = {}
+        for c in el:
+            tag = c.tag
+            if isinstance(tag, str) and tag not in kids:
+                txt = c.text
+                kids[tag] = (txt.strip() or None) if txt else None
+        _KIDS[el] = kids
+    return kids.get(path)
+
+
+def forget() -> None:
+    """Drop the children's texts kept by :func:`t` (call after each transaction)."""
+    _KIDS.clear()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _msisdn(number: str, country: str) -> str | None:
+    return keys.normalize_msisdn(number, country)
 
 
 def country_code(text: str | None) -> str | None:
@@ -101,8 +129,20 @@ class PartyBook:
     """Parties and accounts met in a report, each kept once (first occurrence)."""
 
     country: str = "KE"
-    parties: dict[str, dict[str, Any]] = field(default_factory=dict)
-    accounts: dict[tuple[str, str | None, str], dict[str, Any]] = field(default_factory=dict)
+    party_ids: set[str] = field(default_factory=set)
+    account_ids: set[tuple[str, str | None, str]] = field(default_factory=set)
+    """(account, party_id, role) already written."""
+    party_rows: RowBuffer = field(default_factory=lambda: RowBuffer(_PARTY_SCHEMA))
+    """Rows packed into Arrow as they come (a Python dict per party would cost ten times more)."""
+    account_rows: RowBuffer = field(default_factory=lambda: RowBuffer(_ACCOUNT_SCHEMA))
+
+    def parties_frame(self) -> pd.DataFrame:
+        """The parties met, one row each, in the canonical column names and types."""
+        return F.from_arrow(self.party_rows.table(), F.PARTIES)
+
+    def accounts_frame(self) -> pd.DataFrame:
+        """The accounts met, one row per (account, holder or signatory, role)."""
+        return F.from_arrow(self.account_rows.table(), F.ACCOUNTS)
 
     # ------------------------------------------------------------------ sides
 
@@ -128,24 +168,24 @@ class PartyBook:
         if not number and not iban:
             raise InputError("the account has no account number or IBAN", column=str(el.tag))
         key = self._account_key(number, iban, swift, code, inst, t(el, "non_bank_institution"))
-        holder = None
+        holder, holder_name = None, None
         ent = el.find(q("t_entity"))
         if ent is not None:
-            holder, _ = self.entity(ent, line, "account holder")
+            holder, holder_name = self.entity(ent, line, "account holder")
         signatories = [(s.find(q("t_person")), t(s, "role"), t(s, "is_primary")) for s in el.iterfind(q("signatory"))]
         signatories += [
             (s.find(q("t_person")), t(s, "role"), None)
             for s in el.iterfind(q("related_persons/account_related_person"))
         ]
         for person, prole, primary in signatories:
-            pid, _, _ = self.person(person, line, f"signatory {prole}" if prole else "signatory")
+            pid, pname, _ = self.person(person, line, f"signatory {prole}" if prole else "signatory")
             if pid is None:
                 continue
-            if holder is None and (primary in (None, "true", "1") or not signatories):
-                holder = pid
+            if holder is None and primary in (None, "true", "1"):
+                holder, holder_name = pid, pname
             if pid != holder:
                 self._account(key, pid, prole or "signatory", line)
-        name = t(el, "account_name") or (self.parties[holder]["name"] if holder else None)
+        name = t(el, "account_name") or holder_name
         country = (iban[:2].upper() if iban else None) or (swift[4:6].upper() if swift and len(swift) >= 6 else None)
         self._account(
             key,
@@ -224,47 +264,53 @@ class PartyBook:
             pid = f"party:phone/{mobile}"
         else:
             return None, None, None
-        if pid not in self.parties:
-            self.parties[pid] = {
-                "party_id": pid,
-                "kind": "person",
-                "name": name,
-                "first_name": first,
-                "last_name": last,
-                "birth_date": birth,
-                "id_number": ids[0][1] if ids else None,
-                "id_type": ids[0][0] if ids else None,
-                "phone": mobile,
-                "email": next(iter(self._emails(el)), None),
-                "address": self._address(el),
-                "country": country_code(t(el, "residence")),
-                "nationality": country_code(t(el, "nationality1")),
-                "attributes": json.dumps(
+        if pid not in self.party_ids:
+            self.party_ids.add(pid)
+            self.party_rows.append(
+                _pack(
+                    PARTY_COLUMNS,
                     {
-                        "role": role,
-                        "ids": [list(i) for i in ids],
-                        "phones": [p for p, _ in phones],
-                        "emails": self._emails(el),
-                        **{
-                            k: v
-                            for k in (
-                                "middle_name",
-                                "gender",
-                                "title",
-                                "alias",
-                                "birth_place",
-                                "occupation",
-                                "employer_name",
-                                "nationality2",
-                                "tax_number",
-                            )
-                            if (v := t(el, k))
-                        },
+                        "party_id": pid,
+                        "kind": "person",
+                        "name": name,
+                        "first_name": first,
+                        "last_name": last,
+                        "birth_date": birth,
+                        "id_number": ids[0][1] if ids else None,
+                        "id_type": ids[0][0] if ids else None,
+                        "phone": mobile,
+                        "email": next(iter(self._emails(el)), None),
+                        "address": self._address(el),
+                        "country": country_code(t(el, "residence")),
+                        "nationality": country_code(t(el, "nationality1")),
+                        "attributes": json.dumps(
+                            {
+                                "role": role,
+                                "ids": [list(i) for i in ids],
+                                "phones": [p for p, _ in phones],
+                                "emails": self._emails(el),
+                                **{
+                                    k: v
+                                    for k in (
+                                        "middle_name",
+                                        "gender",
+                                        "title",
+                                        "alias",
+                                        "birth_place",
+                                        "occupation",
+                                        "employer_name",
+                                        "nationality2",
+                                        "tax_number",
+                                    )
+                                    if (v := t(el, k))
+                                },
+                            },
+                            ensure_ascii=False,
+                        ),
+                        "source_row": line,
                     },
-                    ensure_ascii=False,
-                ),
-                "source_row": line,
-            }
+                )
+            )
         return pid, name, mobile
 
     def entity(self, el: Any, line: int | None, role: str) -> tuple[str | None, str | None]:
@@ -277,39 +323,45 @@ class PartyBook:
             pid = f"party:name/{_norm(name)}"
         else:
             return None, None
-        if pid not in self.parties:
+        if pid not in self.party_ids:
+            self.party_ids.add(pid)
             phones = self._phones(el)
-            self.parties[pid] = {
-                "party_id": pid,
-                "kind": "organisation",
-                "name": name,
-                "id_number": number,
-                "id_type": "incorporation_number" if number else None,
-                "phone": phones[0][0] if phones else None,
-                "email": next(iter(self._emails(el)), None),
-                "address": self._address(el),
-                "country": cc,
-                "attributes": json.dumps(
+            self.party_rows.append(
+                _pack(
+                    PARTY_COLUMNS,
                     {
-                        "role": role,
-                        **{
-                            k: v
-                            for k in (
-                                "commercial_name",
-                                "incorporation_legal_form",
-                                "business",
-                                "incorporation_date",
-                                "incorporation_state",
-                                "tax_number",
-                                "url",
-                            )
-                            if (v := t(el, k))
-                        },
+                        "party_id": pid,
+                        "kind": "organisation",
+                        "name": name,
+                        "id_number": number,
+                        "id_type": "incorporation_number" if number else None,
+                        "phone": phones[0][0] if phones else None,
+                        "email": next(iter(self._emails(el)), None),
+                        "address": self._address(el),
+                        "country": cc,
+                        "attributes": json.dumps(
+                            {
+                                "role": role,
+                                **{
+                                    k: v
+                                    for k in (
+                                        "commercial_name",
+                                        "incorporation_legal_form",
+                                        "business",
+                                        "incorporation_date",
+                                        "incorporation_state",
+                                        "tax_number",
+                                        "url",
+                                    )
+                                    if (v := t(el, k))
+                                },
+                            },
+                            ensure_ascii=False,
+                        ),
+                        "source_row": line,
                     },
-                    ensure_ascii=False,
-                ),
-                "source_row": line,
-            }
+                )
+            )
             for d in el.iterfind(q("director_id")):
                 self.person(d, line, f"director of {pid} ({t(d, 'role') or 'role not given'})")
             for rp in el.iterfind(q("related_persons/entity_related_person")):
@@ -323,7 +375,7 @@ class PartyBook:
             if not number:
                 continue
             digits = re.sub(r"\D", "", prefix or "")
-            e164 = keys.normalize_msisdn(f"+{digits}{number.lstrip('0')}" if digits else number, self.country)
+            e164 = _msisdn(f"+{digits}{number.lstrip('0')}" if digits else number, self.country)
             if e164:
                 out.append((e164, t(ph, "tph_communication_type")))
         return out
@@ -342,17 +394,76 @@ class PartyBook:
 
     def _account(self, key: str, party_id: str | None, role: str, line: int | None, **cols: Any) -> None:
         k = (key, party_id, role)
-        if k in self.accounts:
+        if k in self.account_ids:
             return
+        self.account_ids.add(k)
+        for c in ("opened", "closed"):
+            if c in cols:
+                cols[c] = _timestamp(cols[c])
         attrs = cols.pop("attributes", None)
-        self.accounts[k] = {
-            "account": key,
-            "party_id": party_id,
-            "role": role,
-            "source_row": line,
-            "attributes": json.dumps(attrs, ensure_ascii=False) if attrs else None,
-            **cols,
-        }
+        self.account_rows.append(
+            _pack(
+                ACCOUNT_COLUMNS,
+                {
+                    "account": key,
+                    "party_id": party_id,
+                    "role": role,
+                    "source_row": line,
+                    "attributes": json.dumps(attrs, ensure_ascii=False) if attrs else None,
+                    **cols,
+                },
+            )
+        )
+
+
+PARTY_COLUMNS = (
+    "party_id",
+    "kind",
+    "name",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "id_number",
+    "id_type",
+    "phone",
+    "email",
+    "address",
+    "country",
+    "nationality",
+    "attributes",
+    "source_row",
+)
+ACCOUNT_COLUMNS = (
+    "account",
+    "party_id",
+    "role",
+    "institution",
+    "institution_code",
+    "account_name",
+    "currency",
+    "country",
+    "opened",
+    "closed",
+    "attributes",
+    "source_row",
+)
+_PARTY_SCHEMA: pa.Schema = pa.schema([F.PARTIES.schema.field(c) for c in PARTY_COLUMNS])
+_ACCOUNT_SCHEMA: pa.Schema = pa.schema([F.ACCOUNTS.schema.field(c) for c in ACCOUNT_COLUMNS])
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    """An ISO date-time as UTC (naive taken as UTC), None when it cannot be read."""
+    if not text:
+        return None
+    try:
+        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (d if d.tzinfo else d.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _pack(columns: tuple[str, ...], row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row.get(c) for c in columns)
 
 
 def _norm(name: str) -> str:

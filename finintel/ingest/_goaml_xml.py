@@ -24,16 +24,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import pyarrow as pa
+
 from finintel.errors import InputError, UnsafeInputError
 from finintel.ingest._util import refuse_dtd
 
 __all__ = [
     "MAX_GZIP_RATIO",
     "element_text",
+    "find_text",
+    "ns_path",
     "first_element",
     "iter_elements",
     "local_name",
+    "RowBuffer",
     "sniff_head",
+    "strip_namespaces",
 ]
 
 MAX_GZIP_RATIO = 200
@@ -78,6 +84,71 @@ def local_name(tag: Any) -> str:
     """
     t = str(tag)
     return t.rsplit("}", 1)[-1]
+
+
+class RowBuffer:
+    """Rows gathered as Python values and packed into Arrow arrays every `chunk` rows.
+
+    A million rows held as Python objects cost several hundred MB; packed into Arrow
+    columns they cost about their bytes, which keeps a streaming reader's memory low.
+
+    >>> buf = RowBuffer(pa.schema([("a", pa.string()), ("n", pa.int64())]), chunk=2)
+    >>> for row in [("x", 1), ("y", 2), ("z", 3)]:
+    ...     buf.append(row)
+    >>> buf.table().column("n").to_pylist()
+    [1, 2, 3]
+    """
+
+    def __init__(self, schema: pa.Schema, chunk: int = 20_000) -> None:
+        self.schema, self.chunk = schema, chunk
+        self.rows: list[tuple[Any, ...]] = []
+        self.batches: list[pa.RecordBatch] = []
+
+    def __len__(self) -> int:
+        return len(self.rows) + sum(b.num_rows for b in self.batches)
+
+    def append(self, row: tuple[Any, ...]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.rows:
+            cols = list(zip(*self.rows, strict=True))
+            arrays = [pa.array(c, type=f.type) for c, f in zip(cols, self.schema, strict=True)]
+            self.batches.append(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+            self.rows = []
+
+    def table(self) -> pa.Table:
+        self._flush()
+        return pa.Table.from_batches(self.batches, schema=self.schema)
+
+
+_PATHS: dict[str, str] = {}
+
+
+def ns_path(path: str) -> str:
+    """A namespace-agnostic lxml path: ``a/b`` -> ``{*}a/{*}b``.
+
+    >>> ns_path("Ntry/Amt")
+    '{*}Ntry/{*}Amt'
+    """
+    got = _PATHS.get(path)
+    if got is None:
+        got = _PATHS[path] = "/".join("{*}" + p for p in path.split("/"))
+    return got
+
+
+def find_text(el: Any, path: str) -> str | None:
+    """Stripped text at `path` below `el` in any namespace, None when absent or blank."""
+    return element_text(el.find(ns_path(path))) if el is not None else None
+
+
+def strip_namespaces(el: Any) -> None:
+    """Drop the namespace of `el` and every element below it (goAML is read with plain paths)."""
+    for x in el.iter():
+        if isinstance(x.tag, str) and x.tag[:1] == "{":
+            x.tag = x.tag.rsplit("}", 1)[-1]
 
 
 def element_text(el: Any) -> str | None:

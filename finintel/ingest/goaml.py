@@ -35,13 +35,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import phonenumbers
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from finintel.errors import ConfigError, InputError, MissingDependencyError
-from finintel.ingest._goaml_parties import PartyBook, Side, country_code, q, t
-from finintel.ingest._goaml_xml import first_element, iter_elements, local_name, sniff_head
+from finintel.ingest._goaml_parties import PartyBook, Side, country_code, forget, q, t
+from finintel.ingest._goaml_xml import (
+    RowBuffer,
+    first_element,
+    iter_elements,
+    local_name,
+    sniff_head,
+    strip_namespaces,
+)
 from finintel.ingest._registry import Frames, file_sha256, register_reader
 from finintel.ingest._util import reject, rejects_frame, row_tx_id
 from finintel.schema import frames as F
@@ -77,7 +84,7 @@ _TX_FIELDS = (
 )
 _SQL_DATE_MIN = datetime(1753, 1, 1)
 _REASON_CHARS = 500
-_COLUMNS = (
+_COLUMNS: tuple[str, ...] = (
     "tx_id",
     "timestamp",
     "sender",
@@ -95,6 +102,7 @@ _COLUMNS = (
     "attributes",
     "source_row",
 )
+_TX_SCHEMA = pa.schema([F.TRANSACTIONS.schema.field(c) for c in _COLUMNS])
 
 
 def _sniff(path: Path, head: bytes) -> bool | str:
@@ -164,7 +172,7 @@ def read_goaml(
         raise ConfigError(f"party_roles values must be 'from' or 'to', got {bad[0]!r}")
     meta: dict[str, Any] = {}
     book = PartyBook(country=(country or "KE").upper())
-    cols: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+    rows = RowBuffer(_TX_SCHEMA)
     rejects: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
     sha: list[str] = []
@@ -177,6 +185,8 @@ def read_goaml(
         if parent.getparent() is not None:
             continue
         name = local_name(el.tag)
+        if name != el.tag:
+            strip_namespaces(el)
         if name == "transaction":
             n_tx += 1
             row = _transaction(el, meta, book, zone, roles, channels or {}, currency, path)
@@ -184,8 +194,7 @@ def read_goaml(
                 rejects.append(row)
             else:
                 row["tx_id"] = _tx_id(row, meta, seen_ids, path, sha)
-                for c in _COLUMNS:
-                    cols[c].append(row.get(c))
+                rows.append(tuple(row.get(c) for c in _COLUMNS))
         elif name == "activity":
             activity = True
             book.country = (country or _report_country(meta)).upper()
@@ -206,10 +215,11 @@ def read_goaml(
             meta["report_indicators"] = [x.text.strip() for x in el if x.text and x.text.strip()]
         elif name == "reporting_person":
             meta["reporting_person"] = book.person(el, el.sourceline, "reporting person")[0]
+        forget()
         el.clear(keep_tail=False)
         while el.getprevious() is not None:
             del parent[0]
-    return _frames(cols, rejects, book, meta, activity, n_tx, path, xsd)
+    return _frames(rows, rejects, book, meta, activity, n_tx, path, xsd)
 
 
 def _report_country(meta: dict[str, Any]) -> str:
@@ -402,7 +412,7 @@ def _report_party(rp: Any, book: PartyBook) -> None:
 
 
 def _frames(
-    cols: dict[str, list[Any]],
+    rows: RowBuffer,
     rejects: list[dict[str, Any]],
     book: PartyBook,
     meta: dict[str, Any],
@@ -417,19 +427,18 @@ def _frames(
         "reason": reason[:_REASON_CHARS] + "..." if reason and len(reason) > _REASON_CHARS else reason,
     }
     prefix = json.dumps({"report": {k: v for k, v in short.items() if v is not None}}, ensure_ascii=False)[:-1]
-    cols["attributes"] = [prefix + (", " + a[1:] if len(a) > 2 else "}") for a in cols["attributes"]]
-    data: dict[str, Any] = {c: cols[c] for c in _COLUMNS}
-    data["timestamp"] = pd.Series(
-        pd.to_datetime(cols["timestamp"], utc=True) if cols["timestamp"] else [], dtype="datetime64[us, UTC]"
-    )
-    data["amount_exact"] = pd.arrays.ArrowExtensionArray(pa.array(cols["amount_exact"], type=F.DECIMAL))
-    data["amount"] = pd.Series(cols["amount"], dtype="float64")
-    tx = pd.DataFrame(data) if cols["tx_id"] else F.empty(F.TRANSACTIONS)
-    parties = pd.DataFrame(list(book.parties.values())) if book.parties else F.empty(F.PARTIES)
-    accounts = pd.DataFrame(list(book.accounts.values())) if book.accounts else F.empty(F.ACCOUNTS)
-    for c in ("opened", "closed"):
-        if c in accounts:
-            accounts[c] = _timestamps(accounts[c])
+    table = rows.table()
+    rows.batches.clear()
+    if table.num_rows:
+        # every row's attributes start with "{" and hold at least the form of its parties
+        attrs = pc.binary_join_element_wise(prefix, pc.utf8_slice_codeunits(table.column("attributes"), 1), ", ")
+        table = table.set_column(table.schema.get_field_index("attributes"), "attributes", attrs)
+        tx = F.from_arrow(table, F.TRANSACTIONS)
+    else:
+        tx = F.empty(F.TRANSACTIONS)
+    del table
+    parties = book.parties_frame() if book.party_ids else F.empty(F.PARTIES)
+    accounts = book.accounts_frame() if book.account_ids else F.empty(F.ACCOUNTS)
     report: dict[str, Any] = {"report": meta, "activity": activity, "transactions": n_tx}
     if activity:
         report["note"] = "an activity report: no transactions, only the parties and accounts it names"
@@ -442,19 +451,6 @@ def _frames(
         rejects=rejects_frame(rejects),
         rows_read=n_tx,
         report=report,
-    )
-
-
-def _timestamps(values: pd.Series) -> pd.Series:
-    out = []
-    for v in values:
-        try:
-            d = datetime.fromisoformat(str(v).replace("Z", "+00:00")) if v else None
-        except ValueError:
-            d = None
-        out.append(None if d is None else (d if d.tzinfo else d.replace(tzinfo=UTC)).astimezone(UTC))
-    return pd.Series(
-        pd.array(out, dtype="datetime64[us, UTC]") if out else [], index=values.index, dtype="datetime64[us, UTC]"
     )
 
 

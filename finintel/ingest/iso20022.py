@@ -37,8 +37,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 
-from finintel.ingest._goaml_parties import q, t
+from finintel.ingest._goaml_xml import find_text as t
 from finintel.ingest._goaml_xml import iter_elements, local_name, sniff_head
+from finintel.ingest._goaml_xml import ns_path as q
 from finintel.ingest._registry import Frames, file_sha256, register_reader
 from finintel.ingest._util import reject, rejects_frame, row_tx_id
 from finintel.schema import frames as F
