@@ -101,7 +101,7 @@ def read_blockchair(path: Path, *, address: str | None = None, encoding: str | N
     text, _enc = decode_text(path, encodings=(encoding,) if encoding else ("utf-8",))
     if not text.strip():
         raise InputError("the file is empty; expected a Blockchair export with a header", path=str(path))
-    header, records = csv_records(text, delimiter="\t" if "\t" in text.split("\n", 1)[0] else ",")
+    header, records = csv_records(text, delimiter="\t" if "\t" in text.split("\n", 1)[0] else ",", path=path)
     header = [h.lower() for h in header]
     rejects: list[dict[str, Any]] = []
     rows: list[tuple[int, dict[str, str]]] = []

@@ -164,7 +164,7 @@ def read_etherscan(
     text, _enc = decode_text(path, encodings=(encoding,) if encoding else ("utf-8",))
     if not text.strip():
         raise InputError("the file is empty; expected an Etherscan CSV with a header", path=str(path))
-    raw_cols, records = csv_records(text)
+    raw_cols, records = csv_records(text, path=path)
     good = [(n, dict(zip(raw_cols, r, strict=True))) for n, r in records if len(r) == len(raw_cols)]
     cols = _resolve(raw_cols)
     missing = [c for c in ("hash", "from", "to") if c not in cols] + (
@@ -220,7 +220,9 @@ def read_etherscan(
     )
 
 
-def csv_records(text: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, list[str]]]]:
+def csv_records(
+    text: str, delimiter: str = ",", path: Path | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and ``(line, fields)`` of every non-blank row of a CSV text; lines as an editor numbers them.
 
     Rows with a different number of fields are returned as they are, for the caller to reject.
@@ -232,12 +234,17 @@ def csv_records(text: str, delimiter: str = ",") -> tuple[list[str], list[tuple[
     header: list[str] = []
     out: list[tuple[int, list[str]]] = []
     start = 1
-    for row in reader:
-        if not header:
-            header = [c.strip() for c in row]
-        elif any(c.strip() for c in row):
-            out.append((start, [c.strip() for c in row]))
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if not header:
+                header = [c.strip() for c in row]
+            elif any(c.strip() for c in row):
+                out.append((start, [c.strip() for c in row]))
+            start = reader.line_num + 1
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit: a hostile or corrupt file
+        raise InputError(
+            f"the CSV cannot be read from line {start}: {exc}", path=str(path) if path else None, row=start
+        ) from None
     return header, out
 
 
@@ -338,9 +345,8 @@ def _row(
     if kind == "token":
         amount, truncated = _amount(rec[cols["value"]], cols["value"]) if "value" in cols else (Decimal(1), None)
         symbol = rec[cols["symbol"]].strip() or "UNKNOWN"
-        currency = f"{symbol}-NFT" if "token_id" in cols and "value" not in cols else f"{symbol}-{standard}"
-        if "value" not in cols and "token_id" in cols:
-            amount = Decimal(1)
+        # ERC-721/1155 rows carry a TokenId: count of tokens of that collection, not a fungible amount
+        currency = f"{symbol}-NFT" if "token_id" in cols else f"{symbol}-{standard}"
     else:
         assert col_in is not None and col_out is not None
         v_in, t_in = _amount(rec[col_in] or "0", col_in)

@@ -154,7 +154,7 @@ def read_exchange(
     if direction not in (None, "deposit", "withdrawal"):
         raise InputError(f"direction= must be 'deposit' or 'withdrawal', got {direction!r}", path=str(path))
     sha = file_sha256(path)
-    header, records = csv_records("\n".join(lines[at:]))
+    header, records = csv_records("\n".join(lines[at:]), path=path)
     records = [(n + at, r) for n, r in records]
     ctx = _Ctx(sha=sha, tz=tz, user=user, direction=direction, preamble=lines[:at], variant=variant)
     out: list[dict[str, Any]] = []

@@ -127,7 +127,7 @@ def read_tronscan(path: Path, *, address: str | None = None, encoding: str | Non
         shape, records = _json_records(text, path)
     else:
         shape = "csv"
-        header, rows = csv_records(text)
+        header, rows = csv_records(text, path=path)
         records = []
         for line, fields in rows:
             if len(fields) != len(header):

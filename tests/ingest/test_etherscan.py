@@ -110,3 +110,26 @@ def test_truncated_and_missing_columns(tmp_path):
     bad.write_text('"Txhash","Blockno","UnixTimestamp","To","Value_IN(ETH)"\n')
     with pytest.raises(InputError):
         fi.read(bad, format="etherscan")
+
+
+def test_nft_export_counts_tokens(tmp_path):
+    p = tmp_path / "nft.csv"
+    a, b = "0x" + "1" * 40, "0x" + "2" * 40
+    p.write_text(
+        '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","From","To","ContractAddress","TokenId","TokenName","TokenSymbol"\n'
+        f'"0x{"e" * 64}","1","1700000000","2023-11-14 22:13:20","{a}","{b}","0x{"3" * 40}","7731","Some Apes","APE"\n'
+    )
+    tx = fi.read(p).transactions
+    assert tx[["amount_exact", "currency"]].values.tolist() == [[Decimal("1"), "APE-NFT"]]
+    assert json.loads(tx.iloc[0]["attributes"])["token_id"] == "7731"
+
+
+def test_oversized_field_is_an_input_error(tmp_path):
+    p = tmp_path / "huge.csv"
+    p.write_text(
+        '"Txhash","Blockno","UnixTimestamp","From","To","Value_IN(ETH)","Value_OUT(ETH)"\n"'
+        + "a" * 200_000
+        + '","1","1","x","y","1","0"\n'
+    )
+    with pytest.raises(InputError, match="line 2"):
+        fi.read(p)
