@@ -22,6 +22,7 @@ __all__ = [
     "detect_dayfirst",
     "detect_decimal_comma",
     "json_objects",
+    "key_country",
     "map_distinct",
     "parse_amounts",
     "parse_timestamps",
@@ -322,6 +323,32 @@ def phone_keys(arr: pa.Array | pa.ChunkedArray, country: str) -> pa.Array:
     fast = pc.binary_join_element_wise(pc.utf8_slice_codeunits(rep_key, 0, -6), tail, "")
     slow = map_distinct(pc.if_else(numeric, pa.scalar(None, pa.string()), s), lambda v: guess_key(v, country))
     return pc.if_else(is_phone, fast, pc.if_else(numeric, pa.scalar(None, pa.string()), slow))
+
+
+def key_country(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Country (ISO alpha-2) an account key reveals: a phone's calling code or an IBAN's prefix, else null.
+
+    >>> key_country(pa.array(["msisdn:+254712345678", "iban:GB82WEST12345698765432", "paybill:888880", None])).to_pylist()
+    ['KE', 'GB', None, None]
+    """
+    import phonenumbers
+
+    s = _strings(keys)
+    iban = pc.utf8_slice_codeunits(pc.struct_field(pc.extract_regex(s, r"^iban:(?P<c>[A-Z]{2})"), "c"), 0, 2)
+    e164 = pc.struct_field(pc.extract_regex(s, r"^msisdn:(?P<n>\+\d{4,6})"), "n")
+
+    def region(prefix: str) -> str | None:
+        for size in (1, 2, 3):
+            try:
+                code = int(prefix[1 : 1 + size])
+            except ValueError:
+                return None
+            got = phonenumbers.region_code_for_country_code(code)
+            if got and got != "ZZ":
+                return str(got)
+        return None
+
+    return pc.coalesce(iban, map_distinct(e164, region))
 
 
 def map_distinct(arr: pa.Array | pa.ChunkedArray, func: Callable[[str], str | None]) -> pa.Array:

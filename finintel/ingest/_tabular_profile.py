@@ -243,6 +243,10 @@ class Counterparties:
     key: pa.Array
     name: pa.Array
     attributes: dict[str, pa.Array] = field(default_factory=dict)
+    channel: pa.Array | None = None
+    """Channel per row where the narrative says more than the profile (remittances), else null."""
+    country: pa.Array | None = None
+    """Counterparty country (ISO alpha-2) where the narrative states it, else null."""
 
 
 CounterpartyParser = Callable[[Mapping[str, pa.Array], "Profile"], Counterparties | None]

@@ -192,6 +192,21 @@ class _Builder:
             pc.or_(pc.starts_with(pc.fill_null(snd, ""), "cash:"), pc.starts_with(pc.fill_null(rcv, ""), "cash:"))
         )
         channel = pc.if_else(pa.array(cash), pa.scalar(prof.cash_channel), pa.scalar(prof.channel))
+        if cp.channel is not None:
+            channel = pc.coalesce(cp.channel, channel)
+        snd_cc, rcv_cc = P.key_country(snd), P.key_country(rcv)
+        if not explicit:
+            home = pa.scalar(
+                P.key_country(pa.array([owner]))[0].as_py()
+                or (prof.country if prof.channel == "mobile_money" else None),
+                pa.string(),
+            )
+            cp_cc = cp.country if cp.country is not None else pa.nulls(len(inflow), pa.string())
+            if prof.channel == "mobile_money":  # paybills, tills, agents and masked wallets are domestic
+                domestic = pc.match_substring_regex(pc.fill_null(cp.key, ""), r"^(paybill|cash|masked):")
+                cp_cc = pc.coalesce(cp_cc, pc.if_else(domestic, home, pa.scalar(None, pa.string())))
+            snd_cc = pc.if_else(inflow_arr, pc.coalesce(cp_cc, snd_cc), home)
+            rcv_cc = pc.if_else(inflow_arr, home, pc.coalesce(cp_cc, rcv_cc))
         amount = pc.cast(pc.abs(value), pa.float64())
         tx_id = self._tx_ids()
         ccy = self._currency(currency, meta)
@@ -209,6 +224,8 @@ class _Builder:
                 "currency": P.to_series(ccy, "currency"),
                 "channel": P.to_series(channel, "channel"),
                 "status": P.to_series(status, "status"),
+                "sender_country": P.to_series(snd_cc, "sender_country"),
+                "receiver_country": P.to_series(rcv_cc, "receiver_country"),
                 "description": P.to_series(
                     self._text("description"),
                     "description",
@@ -383,7 +400,7 @@ class _Builder:
             key = pc.coalesce(key, pc.if_else(is_cash, cash, _NULL))
         by_name = P.map_distinct(name, lambda v: f"acct:UNKNOWN/{_name_id(v)}" if _name_id(v) else None)
         key = pc.coalesce(key, by_name, pa.scalar(f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"))
-        return Counterparties(key, name, attrs)
+        return Counterparties(key, name, attrs, found.channel if found else None, found.country if found else None)
 
     def _role_cols(self) -> dict[str, pa.Array]:
         return {r: self.cells[i] for r, i in self.roles.items()}

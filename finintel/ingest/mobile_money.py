@@ -15,7 +15,13 @@ Keys and conventions
   transaction in a case (the second copy goes to rejects as a duplicate).
 * Counterparties: phone numbers -> ``msisdn:+2547...``; masked numbers as printed
   (``0****393``) -> ``masked:0****393``; paybill and till numbers -> ``paybill:<no>``;
-  agents -> ``cash:agent-till-<no>``; M-Pesa charges -> ``acct:SAFARICOM-MPESA/CHARGES``.
+  a bank's paybill with an account number (``Pay Bill to 522522 - KCB Acc. 1234567``)
+  -> the bank account ``acct:KCB-BANK-KENYA/1234567`` (:data:`BANK_PAYBILLS`);
+  agents -> ``cash:agent-till-<no>``; M-Pesa charges -> ``acct:SAFARICOM-MPESA/CHARGES``;
+  ``International Money Transfer from NAME (AE) via WorldRemit`` -> ``acct:UNKNOWN/NAME``,
+  channel ``remittance``, country AE.
+* Countries: the wallet's own (KE, UG, ET), and a counterparty's from its phone's calling
+  code, its IBAN or the remittance narrative.
 * Agent cash-in/out rows get channel ``cash`` (a placement or cash-out leg, seen by
   cash typologies); the other rows ``mobile_money``.
 * ``Transaction Status`` Failed/Cancelled/Declined -> ``failed``, Reversed ->
@@ -28,6 +34,7 @@ Keys and conventions
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finintel.ingest._registry import Frames, register_reader
-from finintel.schema.keys import guess_key
+from finintel.schema.keys import bank_account_key, guess_key
 
 from . import _tabular_parse as P
 from ._tabular_profile import Counterparties, Profile, meta_value
@@ -90,12 +97,55 @@ def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Coun
         ids = pc.struct_field(got, "id")
         pair = pc.binary_join_element_wise(kind, ids, "\x1f")
         k = P.map_distinct(pair, lambda v: _classify(v.split("\x1f")[1], v.split("\x1f")[0], country))
+        acc = _blank_null(pc.struct_field(got, "acc"))
+        # Pay Bill to a bank's paybill with the bank account as "Acc.": the money lands in that bank account
+        bank = P.map_distinct(pc.binary_join_element_wise(ids, acc, "\x1f"), _bank_account)
         charge = pc.match_substring_regex(desc, r"(?i)\bcharge\b|\bfee\b")
-        k = pc.coalesce(k, pc.if_else(charge, "acct:SAFARICOM-MPESA/CHARGES", _NULL))
-        key = pc.coalesce(key, k)
-        name = pc.coalesce(name, _blank_null(pc.struct_field(got, "name")))
-        attrs["account_reference"] = _blank_null(pc.struct_field(got, "acc"))
+        k = pc.coalesce(bank, k, pc.if_else(charge, "acct:SAFARICOM-MPESA/CHARGES", _NULL))
+        remit = pc.extract_regex(desc, _REMIT)
+        remit_name = _blank_null(pc.struct_field(remit, "name"))
+        remit_key = P.map_distinct(remit_name, lambda v: f"acct:UNKNOWN/{_name_id(v)}")
+        key = pc.coalesce(key, k, remit_key)
+        name = pc.coalesce(name, _blank_null(pc.struct_field(got, "name")), remit_name)
+        attrs["account_reference"] = acc
+        attrs["paybill"] = pc.if_else(pc.is_valid(bank), ids, _NULL)
+        attrs["remittance_provider"] = _blank_null(pc.struct_field(remit, "via"))
+        channel = pc.if_else(pc.is_valid(remit_name), "remittance", _NULL)
+        country = _blank_null(pc.struct_field(remit, "cc"))
+        return Counterparties(key, name, attrs, channel=channel, country=country)
     return Counterparties(key, name, attrs)
+
+
+BANK_PAYBILLS: dict[str, str] = {
+    "522522": "KCB-BANK-KENYA",
+    "247247": "EQUITY-BANK-KENYA",
+    "400200": "CO-OPERATIVE-BANK-OF-KENYA",
+    "880100": "NCBA-BANK-KENYA",
+    "303030": "ABSA-BANK-KENYA",
+    "222111": "FAMILY-BANK",
+    "542542": "I-M-BANK",
+    "600100": "STANBIC-BANK-KENYA",
+}
+"""Paybill numbers of Kenyan banks: ``Pay Bill to 522522 ... Acc. 1234567890`` pays into ``acct:KCB-BANK-KENYA/1234567890``.
+Pass the same institution name (e.g. ``institution="KCB Bank Kenya"``) when reading that bank's statements so keys meet."""
+
+_REMIT = (
+    r"(?i)^(?:international money transfer|imt|remittance)\b.*?\b(?:from|to)\s+(?P<name>[^(]+?)\s*"
+    r"(?:\((?P<cc>[A-Z]{2})\))?\s*(?:\bvia\s+(?P<via>.+?))?\s*$"
+)
+
+
+def _bank_account(pair: str) -> str | None:
+    paybill, _, acc = pair.partition("\x1f")
+    inst = BANK_PAYBILLS.get(paybill.strip())
+    acc = acc.strip()
+    if inst and re.fullmatch(r"\d{6,20}", acc):
+        return bank_account_key(acc, inst)
+    return None
+
+
+def _name_id(name: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "-", str(name).upper()).strip("-")[:80]
 
 
 def _blank_null(arr: pa.Array) -> pa.Array:

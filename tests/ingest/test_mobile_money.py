@@ -36,6 +36,8 @@ SC11AAAAA6,2024-03-03 09:00:00,Customer Transfer to 0****393 - PETER O,Failed,,-
 SC11AAAAA7,2024-03-03 10:00:00,Merchant Payment to 123456 - SUPERMARKET,Reversed,,-99.00,"13,250.00"
 SC11AAAAA8,2024-03-03 10:00:01,Customer Transfer of Funds Charge,Completed,,-13.00,"13,237.00"
 SC11AAAAA9,2024-03-04 10:00:00,Business Payment from 303030 - EQUITY BANK,Completed,abc,,"13,237.00"
+SC11AAAAB1,2024-03-05 10:00:00,Pay Bill to 522522 - KCB Acc. 1234567890,Completed,,"-5,000.00","8,237.00"
+SC11AAAAB2,2024-03-06 10:00:00,International Money Transfer from IVAN BYARUHANGA (AE) via WorldRemit,Completed,"1,575.83",,"9,812.83"
 """
 
 
@@ -67,7 +69,7 @@ def test_mpesa_customer_statement(mpesa_csv: Path) -> None:
     fr = fi.read(mpesa_csv)
     tx = fr.transactions.set_index("tx_id")
     assert fr.format == "mpesa" and fr.report["account"] == OWNER and fr.report["header_row"] == 5
-    assert len(tx) == 8 and fr.rows_read == 9
+    assert len(tx) == 10 and fr.rows_read == 11
     assert tx.loc["mpesa:SC11AAAAA1", ["sender", "receiver", "receiver_name", "amount"]].tolist() == [
         OWNER,
         "msisdn:+254729914044",
@@ -95,7 +97,18 @@ def test_mpesa_customer_statement(mpesa_csv: Path) -> None:
     assert tx.loc["mpesa:SC11AAAAA6", ["receiver", "status"]].tolist() == ["masked:0****393", "failed"]
     assert tx.loc["mpesa:SC11AAAAA7", ["receiver", "status"]].tolist() == ["paybill:123456", "reversed"]
     assert tx.loc["mpesa:SC11AAAAA8", "receiver"] == "acct:SAFARICOM-MPESA/CHARGES"
-    assert (tx["status"] == "completed").sum() == 6
+    assert (tx["status"] == "completed").sum() == 8
+    # a bank paybill with an account number pays into that bank account
+    assert tx.loc["mpesa:SC11AAAAB1", "receiver"] == "acct:KCB-BANK-KENYA/1234567890"
+    assert json.loads(tx.loc["mpesa:SC11AAAAB1", "attributes"])["paybill"] == "522522"
+    imt = tx.loc["mpesa:SC11AAAAB2"]
+    assert [imt["sender"], imt["channel"], imt["sender_country"], imt["receiver_country"]] == [
+        "acct:UNKNOWN/IVAN-BYARUHANGA",
+        "remittance",
+        "AE",
+        "KE",
+    ]
+    assert tx.loc["mpesa:SC11AAAAA1", ["sender_country", "receiver_country"]].tolist() == ["KE", "KE"]
     assert tx.loc["mpesa:SC11AAAAA1", "timestamp"] == _ts("2024-03-01 07:15")
     assert fr.rejects[["source_row", "column"]].values.tolist() == [[14, "Paid In"]]
     assert fr.accounts.at[0, "account_name"] == "AMINA WANJIRU" and fr.parties.at[0, "phone"] == "+254712345678"
