@@ -16,7 +16,7 @@ import pandas as pd
 from finintel.profiles import get_profile
 from finintel.synth._population import COUNTRY_CURRENCY, DECIMALS, PER_KES, Population
 
-__all__ = ["KINDS", "background"]
+__all__ = ["HOURLY", "KINDS", "background"]
 
 # kind: (share, median KES, sigma, channel, description)
 KINDS: dict[str, tuple[float, float, float, str, str]] = {
@@ -34,7 +34,7 @@ KINDS: dict[str, tuple[float, float, float, str, str]] = {
     "eth": (0.005, 40_000.0, 1.5, "crypto", "Transfer"),
 }
 # relative activity by local hour, 00..23
-_HOURLY = np.array(
+HOURLY = np.array(
     [
         0.15,
         0.08,
@@ -160,7 +160,7 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, weight: np.ndarray, k: int
 
 def _times(rng: np.random.Generator, k: int, start: pd.Timestamp, day_p: np.ndarray) -> np.ndarray:
     day = rng.choice(len(day_p), k, p=day_p)
-    hour = rng.choice(24, k, p=_HOURLY / _HOURLY.sum())
+    hour = rng.choice(24, k, p=HOURLY / HOURLY.sum())
     sec = rng.integers(0, 3600, k)
     local = start.value // 1000 + day * US_PER_DAY + (hour * 3600 + sec) * 1_000_000
     return local - EAT_OFFSET_US

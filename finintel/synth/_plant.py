@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from finintel.profiles import get_profile
+from finintel.synth._background import HOURLY
 from finintel.synth._population import COUNTRY_CURRENCY, DECIMALS, PER_KES, Population
 
 __all__ = ["TRUTH_COLUMNS", "Planter", "Typology"]
@@ -98,6 +99,12 @@ class Planter:
         day = float(self.rng.uniform(0, latest)) if latest > 0 else 0.0
         return self.start + pd.Timedelta(days=int(day)) + pd.Timedelta(hours=float(self.rng.uniform(8, 12)))
 
+    def hours(self, span_days: float, k: int) -> list[float]:
+        """`k` sorted offsets in hours from a local midnight, over ``int(span_days)`` days, busy by day, quiet at night."""
+        days = self.rng.integers(0, max(int(span_days), 1), k)
+        hour = self.rng.choice(24, k, p=HOURLY / HOURLY.sum()) + self.rng.uniform(0, 1, k)
+        return sorted(float(h) for h in days * 24 + hour)
+
     def tx(
         self,
         when: pd.Timestamp,
@@ -116,7 +123,7 @@ class Planter:
         self.rows.append(
             {
                 "tx_id": tx_id,
-                "timestamp": when.tz_localize("Africa/Nairobi").tz_convert("UTC"),
+                "timestamp": when.floor("s").tz_localize("Africa/Nairobi").tz_convert("UTC"),
                 "sender": sender["account"],
                 "receiver": receiver["account"],
                 "sender_name": sender["name"],

@@ -411,7 +411,7 @@ def _background_accounts(
     )
     frames.append(bank)
     for kind, share, currency, inst_name in (("trx", 0.04, "USDT-TRC20", "TRON"), ("eth", 0.015, "ETH", "Ethereum")):
-        sel = np.flatnonzero(rng.random(n_people) < share)
+        sel = np.sort(rng.choice(n_people, max(int(share * n_people), 8), replace=False))
         keys = (
             [f"trx:{tron_address(rng)}" for _ in sel]
             if kind == "trx"

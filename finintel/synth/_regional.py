@@ -42,7 +42,8 @@ def recruitment_funnel(p: Planter, slow: bool = False) -> None:
     held = swept = 0.0
     limit = 0.4 * float(prof["mm_balance_cap"] or 500_000)
     last = t0
-    for a, h in zip(payers, sorted(p.rng.uniform(0, span * 24, n)), strict=True):
+    t0 = t0.normalize()
+    for a, h in zip(payers, p.hours(span, n), strict=True):
         roles[a["account"]] = "payer"
         amt = float(round(fee * float(p.rng.uniform(0.97, 1.03)) / 100) * 100)
         last = t0 + float(h) * H

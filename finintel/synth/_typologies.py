@@ -37,8 +37,8 @@ def structuring(p: Planter, slow: bool = False) -> None:
     span = 20.0 if slow else 5.0
     k = int(p.rng.integers(4, 8))
     actor = p.new_account("bank", role="structurer")
-    t0 = p.window(span)
-    offsets = sorted(p.rng.uniform(0, span * 24, k))
+    t0 = p.window(span).normalize()
+    offsets = p.hours(span, k)
     ids, roles = [], {actor["account"]: "structurer"}
     if deposits:
         branches = [
@@ -119,10 +119,10 @@ def fan_in(p: Planter, slow: bool = False) -> None:
     k = int(p.rng.integers(10, 21))
     hub = p.new_account("wallet", role="hub")
     members = p.background_accounts("wallet", p.home, k)
-    t0 = p.window(span)
+    t0 = p.window(span).normalize()
     ids = [
         p.tx(t0 + float(h) * H, m, hub, p.amount(6_000), channel="mobile_money", description="Customer Transfer")
-        for m, h in zip(members, sorted(p.rng.uniform(0, span * 24, k)), strict=True)
+        for m, h in zip(members, p.hours(span, k), strict=True)
     ]
     roles = {hub["account"]: "hub", **{m["account"]: "sender" for m in members}}
     p.case(
@@ -142,10 +142,10 @@ def fan_out(p: Planter, slow: bool = False) -> None:
     k = int(p.rng.integers(10, 21))
     hub = p.new_account("wallet", role="hub")
     members = p.background_accounts("wallet", p.home, k)
-    t0 = p.window(span)
+    t0 = p.window(span).normalize()
     ids = [
         p.tx(t0 + float(h) * H, hub, m, p.amount(5_000), channel="mobile_money", description="Customer Transfer")
-        for m, h in zip(members, sorted(p.rng.uniform(0, span * 24, k)), strict=True)
+        for m, h in zip(members, p.hours(span, k), strict=True)
     ]
     roles = {hub["account"]: "hub", **{m["account"]: "receiver" for m in members}}
     p.case(
@@ -205,14 +205,15 @@ def gather_scatter(p: Planter, slow: bool = False) -> None:
     outs = [p.new_account("wallet", role="beneficiary") for _ in range(j)]
     t0 = p.window(span_in * 2 + 1)
     ids, roles, total = [], {mid["account"]: "middle"}, 0.0
-    for a, h in zip(payers, sorted(p.rng.uniform(0, span_in * 24, k)), strict=True):
+    t0 = t0.normalize()
+    for a, h in zip(payers, p.hours(span_in, k), strict=True):
         roles[a["account"]] = "payer"
         amt = p.amount(20_000, 0.4)
         total += amt
         ids.append(p.tx(t0 + float(h) * H, a, mid, amt, channel="mobile_money", description="Customer Transfer"))
-    t1 = t0 + pd.Timedelta(days=span_in) + 2 * H
+    t1 = t0 + pd.Timedelta(days=int(span_in))
     share = total * float(p.rng.uniform(0.9, 0.98)) / j
-    for c, h in zip(outs, sorted(p.rng.uniform(0, span_in * 24, j)), strict=True):
+    for c, h in zip(outs, p.hours(span_in, j), strict=True):
         roles[c["account"]] = "beneficiary"
         ids.append(
             p.tx(t1 + float(h) * H, mid, c, round(share), channel="mobile_money", description="Customer Transfer")

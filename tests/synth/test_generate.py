@@ -129,3 +129,16 @@ def test_one_country_population_stays_in_that_country():
         float(pd.read_json(pd.io.common.StringIO(s.loc["structuring", "params"]), typ="series")["threshold"]),
         get_profile("UG")["reporting_threshold"],
     )
+
+
+def test_whole_second_times_and_format_native_ids(led):
+    tx = led.transactions
+    assert (tx["timestamp"].dt.microsecond == 0).all()  # every export format states seconds
+    wallet = (tx["sender"].str.startswith("msisdn:") | tx["receiver"].str.startswith("msisdn:")) & (
+        tx["channel"] != "crypto"
+    )
+    assert tx.loc[wallet, "tx_id"].str.fullmatch(r"S[A-L][A-Z0-9]{8}").all()  # M-PESA receipts: S = 2024, month letter
+    assert tx.loc[tx["currency"] == "ETH", "tx_id"].str.fullmatch(r"0x[0-9a-f]{64}").all()
+    assert tx.loc[tx["currency"] == "USDT-TRC20", "tx_id"].str.fullmatch(r"[0-9a-f]{64}").all()
+    rest = tx.loc[~wallet & (tx["channel"] != "crypto"), "tx_id"]
+    assert rest.str.fullmatch(r"FT24\d{3}[A-Z0-9]{5}|RM\d{10}").all() and len(rest) > 100

@@ -1,0 +1,93 @@
+"""The bundled sample case: reproducible, complete, and consistent with the ledger it came from."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+import finintel as fi
+from finintel.errors import ConfigError
+from finintel.schema.keys import evm_key, tron_key
+
+SAMPLES = fi.datasets.SAMPLES
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    return fi.datasets.load_sample("ledger")
+
+
+def test_regenerating_gives_the_committed_bytes(tmp_path):
+    fi.synth.make_samples(tmp_path)
+    made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*") if p.is_file() and p.name != "README.md")
+    assert made == committed
+    for rel in made:
+        assert (tmp_path / rel).read_bytes() == (SAMPLES / rel).read_bytes(), rel
+
+
+def test_sizes_and_paths():
+    total = sum(p.stat().st_size for p in SAMPLES.rglob("*") if p.is_file())
+    assert 100_000 < total < 5_000_000
+    paths = fi.datasets.sample_paths()
+    assert len(paths) == len(fi.datasets.load_sample("exports")) and all(p.exists() for p in paths)
+    assert {p.suffix for p in fi.datasets.sample_paths("goaml")} == {".xml"}
+    with pytest.raises(ConfigError, match="unknown sample format"):
+        fi.datasets.sample_paths("pdf")
+    with pytest.raises(ConfigError, match="unknown sample"):
+        fi.datasets.load_sample("nope")
+
+
+def test_truth_csv_is_the_ledger_truth_and_every_typology_is_exported(ledger):
+    truth = fi.datasets.load_sample("truth")
+    assert len(ledger.transactions) == 4_000
+    pd.testing.assert_series_equal(truth["tx_ids"], ledger.truth["tx_ids"], check_names=False)
+    pd.testing.assert_series_equal(truth["start"], ledger.truth["start"], check_names=False)
+    assert set(truth["typology"]) == set(fi.synth.TYPOLOGIES)
+    assert truth["in_files"].map(len).gt(0).all()
+    exports = fi.datasets.load_sample("exports")
+    in_statements = {t for ids in exports.loc[exports["format"] != "goaml", "tx_ids"] for t in ids}
+    shown = {row.typology for row in truth.itertuples() if set(row.tx_ids) & in_statements}
+    assert shown >= {
+        "structuring",
+        "wallet_limit_splitting",
+        "fan_in",
+        "rapid_pass_through",
+        "layering_chain",
+        "recruitment_funnel",
+        "crypto_offramp",
+    }
+
+
+def test_tags_are_valid_addresses_some_in_the_ledger(ledger):
+    tags = fi.datasets.load_sample("tags")
+    keys = [tron_key(a) if c == "tron" else evm_key(a) for a, c in zip(tags["address"], tags["chain"], strict=True)]
+    seen = set(ledger.transactions["sender"]) | set(ledger.transactions["receiver"])
+    hits = tags[[k in seen for k in keys]]
+    assert {"high-risk exchange", "exchange", "mixer", "sanctioned"} <= set(hits["category"])
+    assert len(tags) - len(hits) == 3
+
+
+def test_watchlist_hits_planted_people_under_a_name_variant(ledger):
+    wl = fi.datasets.load_sample("watchlist")
+    assert list(wl.columns[:9]) == [
+        "id",
+        "schema",
+        "name",
+        "aliases",
+        "birth_date",
+        "countries",
+        "addresses",
+        "identifiers",
+        "sanctions",
+    ]
+    recruiter = json.loads(ledger.truth.set_index("typology").loc["recruitment_funnel", "params"])["recruiter_party"]
+    party = ledger.parties.set_index("party_id").loc[recruiter]
+    entry = wl.set_index("id").loc["fi-synth-0001"]
+    assert entry["name"].upper() != party["name"]  # a variant, not a copy
+    assert set(re.findall(r"\w+", entry["name"].upper())) == set(party["name"].split())
+    assert entry["identifiers"] == party["id_number"] and entry["phones"] == party["phone"]
+    assert f"msisdn:{entry['phones']}" in set(ledger.transactions["receiver"])
