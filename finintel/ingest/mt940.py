@@ -14,6 +14,9 @@ named in the ``:86:`` information field that follows it:
   supplementary details go to ``attributes``.
 * The counterparty key comes from ``:86:``: an IBAN (German ``?31``/``?38``
   sub-fields, ING/ABN ``/CNTP/`` or ``/IBAN/`` tags, Polish ``Z RACH.:``), else a
+  mobile-money wallet when free text names one (``MPESA C2B 254712345678 JANE DOE``:
+  ``msisdn:+254712345678``; a phone of KE/UG/ET/DJ next to M-PESA, AIRTEL, MOMO,
+  TELEBIRR, B2C/C2B), else a
   bank account (``?30`` bank code + ``?31`` number), else a key derived from the
   counterparty name, ``acct:UNKNOWN/<NAME>`` (the same name in two statements is
   the same node: a weak link to be confirmed), else a key unique to the entry,
@@ -39,7 +42,7 @@ from finintel.errors import InputError
 from finintel.ingest._registry import Frames, file_sha256, register_reader
 from finintel.ingest._util import check_size, decode_text, reject, rejects_frame, row_tx_id
 from finintel.schema import frames as F
-from finintel.schema.keys import bank_account_key, iban_key, is_valid_iban
+from finintel.schema.keys import bank_account_key, iban_key, is_valid_iban, normalize_msisdn
 
 __all__ = ["check_statement_line", "parse_information", "read_mt940"]
 
@@ -85,7 +88,13 @@ def _sniff(path: Path, head: bytes) -> bool | str:
     "mt940", sniff=_sniff, version="1", priority=30, description="SWIFT MT940 statements and MT942 interim reports"
 )
 def read_mt940(
-    path: Path, *, tz: str = "UTC", institution: str | None = None, encoding: str | None = None, **_: Any
+    path: Path,
+    *,
+    tz: str = "UTC",
+    institution: str | None = None,
+    country: str = "KE",
+    encoding: str | None = None,
+    **_: Any,
 ) -> Frames:
     """Read a SWIFT MT940/MT942 file (one or several statements) into canonical frames.
 
@@ -99,6 +108,8 @@ def read_mt940(
         Bank of the statement account when ``:25:`` names no bank code or BIC
         (used in the ``acct:<institution>/<number>`` key); otherwise a BIC found in the
         file's envelope or header lines, else ``UNKNOWN``.
+    country : str, default "KE"
+        Country of local phone numbers in ``:86:`` texts that name a mobile-money wallet.
     encoding : str, optional
         Text encoding; by default UTF-8, then cp1252.
 
@@ -137,7 +148,7 @@ def read_mt940(
         preamble = lines[(starts[k - 1] if k else 0) : start]
         bank = institution or _header_bic(preamble)
         statements += 1
-        _read_statement(lines, start, end, bank, sha, tz, rows, rejects, accounts)
+        _read_statement(lines, start, end, bank, sha, (tz, country), rows, rejects, accounts)
     tx = pd.DataFrame(rows) if rows else F.empty(F.TRANSACTIONS)
     return Frames(
         transactions=tx,
@@ -192,7 +203,7 @@ def _read_statement(
     end: int,
     bank: str | None,
     sha: str,
-    tz: str,
+    where: tuple[str, str],
     rows: list[dict[str, Any]],
     rejects: list[dict[str, Any]],
     accounts: dict[str, dict[str, Any]],
@@ -249,7 +260,7 @@ def _read_statement(
                 )
                 continue
             tr = one[0]
-        rows.append(_row(tr.data, lines, first, stop, owner, raw25, data, mtype, sha, tz))
+        rows.append(_row(tr.data, lines, first, stop, owner, raw25, data, mtype, sha, where))
     cur = next((r["currency"] for r in reversed(rows) if r["sender"] == owner or r["receiver"] == owner), None)
     accounts.setdefault(
         owner,
@@ -320,11 +331,12 @@ def _row(
     stmt: dict[str, Any],
     mtype: str,
     sha: str,
-    tz: str,
+    where: tuple[str, str],
 ) -> dict[str, Any]:
+    tz, country = where
     info_at = next((i for i in range(first, stop) if lines[i].startswith(":86:")), None)
     info_lines = [lines[info_at][4:]] + lines[info_at + 1 : stop] if info_at is not None else []
-    info = parse_information(info_lines)
+    info = parse_information(info_lines, country)
     mark = str(d.get("status") or "")
     amount = abs(Decimal(d["amount"].amount))
     tx_id = row_tx_id("mt940", sha, first + 1)
@@ -374,6 +386,8 @@ def _counterparty_key(info: dict[str, Any], tx_id: str) -> tuple[str, str]:
     iban = info.get("counterparty_iban")
     if iban:
         return iban_key(iban), "iban"
+    if info.get("counterparty_msisdn"):
+        return f"msisdn:{info['counterparty_msisdn']}", "msisdn"
     acct = info.get("counterparty_account")
     if acct and re.sub(r"[\s\-]", "", acct):
         return bank_account_key(acct, info.get("counterparty_bank") or "UNKNOWN"), "account"
@@ -384,7 +398,7 @@ def _counterparty_key(info: dict[str, Any], tx_id: str) -> tuple[str, str]:
     return f"acct:UNKNOWN/ENTRY-{tx_id.split(':', 1)[1]}", "none"
 
 
-def parse_information(lines: list[str]) -> dict[str, Any]:
+def parse_information(lines: list[str], country: str = "KE") -> dict[str, Any]:
     """Parse a ``:86:`` information field into counterparty and remittance fields.
 
     Understands the German/Polish ``?NN`` sub-fields (``?00`` posting text, ``?20``-``?29``
@@ -397,6 +411,8 @@ def parse_information(lines: list[str]) -> dict[str, Any]:
     ----------
     lines : list of str
         The field's lines, the ``:86:`` tag removed.
+    country : str, default "KE"
+        Country (ISO alpha-2) of local phone numbers named in free text.
 
     Returns
     -------
@@ -423,6 +439,7 @@ def parse_information(lines: list[str]) -> dict[str, Any]:
     else:
         text = " ".join(s.strip() for s in lines if s.strip())
         out["description"] = re.sub(r"\s+", " ", text)
+        _mobile_money(text, out, country)
         m = re.search(r"Z RACH\.:\s*(\d{26})", text)
         if m:
             nrb = m.group(1)
@@ -437,6 +454,30 @@ def parse_information(lines: list[str]) -> dict[str, Any]:
     if iban and not is_valid_iban(iban):
         out.setdefault("counterparty_account", out.pop("counterparty_iban"))
     return out
+
+
+_WALLET_WORDS = re.compile(r"M-?PESA|MPESA|AIRTEL|MOMO|MOBILE ?MONEY|TELEBIRR|\bB2C\b|\bC2B\b|\bB2B\b", re.I)
+_PHONE = re.compile(r"(?<!\d)(?:\+?(?:254|256|251|253) ?\d{3} ?\d{3} ?\d{2,3}|0[179]\d{2} ?\d{3} ?\d{3})(?!\d)")
+
+
+def _mobile_money(text: str, out: dict[str, Any], country: str) -> None:
+    """A bank entry naming a mobile-money wallet (``MPESA C2B 254712345678 JANE``): the wallet is the counterparty.
+
+    Local numbers are read in the wallet's country (telebirr: ET, MTN MoMo: UG), else in `country`.
+    """
+    word = _WALLET_WORDS.search(text)
+    if not word:
+        return
+    w = word.group(0).upper()
+    local = "ET" if w == "TELEBIRR" else "UG" if w == "MOMO" else country
+    for m in _PHONE.finditer(text):
+        number = normalize_msisdn(m.group(0), local)
+        if number:
+            out["counterparty_msisdn"] = number
+            name = re.match(r"\s*([A-Z][A-Z .'-]{2,40}?)(?:\s{2,}|\s+REF\b|\s*[/,;]|\s*$)", text[m.end() :])
+            if name:
+                out.setdefault("counterparty_name", name.group(1).strip())
+            return
 
 
 def _subfields(joined: str, out: dict[str, Any]) -> None:

@@ -169,3 +169,40 @@ def test_not_a_statement_is_not_sniffed(tmp_path):
 def test_parse_information_unstructured_keeps_text():
     info = parse_information(["BEA   NR:XXX1234   21.05.11/12.54 DIRCKIII", "KATWIJK,PAS999"])
     assert info == {"description": "BEA NR:XXX1234 21.05.11/12.54 DIRCKIII KATWIJK,PAS999"}
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "key", "name"),
+    [
+        ("MPESA C2B 254712345678 JANE WANJIRU REF QWE123XYZ", "KE", "+254712345678", "JANE WANJIRU"),
+        ("AIRTEL MONEY B2C TO 0733 123456", "KE", "+254733123456", None),
+        ("AIRTEL MONEY B2C TO 0772 123456", "UG", "+256772123456", None),
+        (
+            "TELEBIRR TRANSFER 0911234567 ABEBE KEBEDE/",
+            "KE",
+            "+251911234567",
+            "ABEBE KEBEDE",
+        ),  # telebirr numbers are Ethiopian
+    ],
+)
+def test_mobile_money_wallet_named_in_free_text(text, country, key, name):
+    info = parse_information([text], country)
+    assert info["counterparty_msisdn"] == key and info.get("counterparty_name") == name
+
+
+def test_phone_without_wallet_word_is_not_a_counterparty():
+    assert "counterparty_msisdn" not in parse_information(["INVOICE 0712345678 PAID"])
+
+
+def test_bank_to_mpesa_entry_keys_the_wallet(tmp_path):
+    p = tmp_path / "equity.sta"
+    p.write_text(
+        ":20:S\n:25:0170199887766\n:28C:1/1\n:60F:C240301KES0,\n:61:2403010301D70000,NTRFNONREF\n:86:MPESA B2C 0712345678 JOHN OKELLO\n-\n"
+    )
+    tx = fi.read(p, institution="EQBLKENA").transactions
+    assert tx.iloc[0][["sender", "receiver", "receiver_name"]].tolist() == [
+        "acct:EQBLKENA/0170199887766",
+        "msisdn:+254712345678",
+        "JOHN OKELLO",
+    ]
+    assert attrs(tx, 0)["counterparty_key_from"] == "msisdn"
