@@ -103,6 +103,18 @@ def read_blockchair(path: Path, *, address: str | None = None, encoding: str | N
         raise InputError("the file is empty; expected a Blockchair export with a header", path=str(path))
     header, records = csv_records(text, delimiter="\t" if "\t" in text.split("\n", 1)[0] else ",", path=path)
     header = [h.lower() for h in header]
+    need = (
+        ("hash", "time", "balance_change")
+        if "balance_change" in header
+        else ("transaction_hash", "time", "value", "recipient")
+    )
+    missing = [c for c in need if c not in header]
+    if missing:
+        raise InputError(
+            f"not a Blockchair export: no column {', '.join(missing)}; header is {', '.join(header)}",
+            path=str(path),
+            row=1,
+        )
     rejects: list[dict[str, Any]] = []
     rows: list[tuple[int, dict[str, str]]] = []
     for line, fields in records:

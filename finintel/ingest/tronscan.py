@@ -128,6 +128,16 @@ def read_tronscan(path: Path, *, address: str | None = None, encoding: str | Non
     else:
         shape = "csv"
         header, rows = csv_records(text, path=path)
+        probe = dict.fromkeys(header, "x")
+        missing = [f for f in ("hash", "from", "to") if _get(probe, f)[0] is None]
+        if _get(probe, "raw")[0] is None and _get(probe, "units")[0] is None:
+            missing.append("amount (quant, value or Amount)")
+        if missing:
+            raise InputError(
+                f"not a TronScan export: no column for {', '.join(missing)}; header is {', '.join(header)}",
+                path=str(path),
+                row=1,
+            )
         records = []
         for line, fields in rows:
             if len(fields) != len(header):

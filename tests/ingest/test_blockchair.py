@@ -68,3 +68,10 @@ def test_truncated_dump(tmp_path):
     # the 0.3 BTC was spent in tx 33.. whose outputs are cut off: it goes to that transaction's unknown outputs
     spent = fr.transactions.iloc[1]
     assert spent[["receiver", "amount_exact"]].tolist() == ["acct:UNKNOWN/BTC-TX-" + "3" * 64, Decimal("0.3")]
+
+
+def test_missing_columns(tmp_path):
+    p = tmp_path / "bc.tsv"
+    p.write_text("transaction_hash\tindex\ttime\tvalue\naa00\t0\t2024-01-01\t5\n")
+    with pytest.raises(InputError, match="no column recipient"):
+        fi.read(p, format="blockchair", address=FOCUS)

@@ -73,3 +73,10 @@ def test_sniff_refuses_etherscan_csv(tmp_path):
     from finintel.ingest.tronscan import _sniff
 
     assert _sniff(p, p.read_bytes()) is not True
+
+
+def test_csv_missing_amount_column(tmp_path):
+    p = tmp_path / "tr.csv"
+    p.write_text("Txn Hash,From,To\nabc123,TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7,TJRabPrwbZy45sbavfcjinPJC18kjpRTv8\n")
+    with pytest.raises(InputError, match="no column for amount"):
+        fi.read(p)
