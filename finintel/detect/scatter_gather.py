@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
@@ -125,8 +126,8 @@ def gather_scatter(
 
     The pattern ``{A1..Ak} -> M -> {C1..Cj}``: inflows to ``M`` from at least `min_sources`
     accounts, each followed (no earlier, within `window`, same currency) by outflows to at
-    least `min_destinations` accounts other than the senders, paying on at least
-    ``min_return`` of what came in. Inflows within `window` of the episode's first form one
+    least `min_destinations` accounts other than the senders, paying on between
+    ``min_return`` and ``1 / min_return`` times what came in. Inflows within `window` of the episode's first form one
     episode; the same shape over `slow_window` scores lower unless it shares an inflow with
     a fast one. Agent tills and business numbers (``cash:``, ``paybill:``) are never ``M``
     and do not count as senders or receivers.
@@ -143,7 +144,7 @@ def gather_scatter(
     slow_window : str, default "90D"
         The same for a slow (structural) pattern.
     min_return : float, default 0.8
-        Share of the episode's inflows that must leave again.
+        Share of the episode's inflows that must leave again (and the inverse, the most that may leave).
     max_degree : int, default 1000
         Accounts with more transfers than this (clearing accounts, exchanges) are not screened
         here: their volume is ordinary business and listing their paths costs most.
@@ -203,10 +204,11 @@ def _check(minimum: int, min_return: float) -> None:
         raise ConfigError(f"min_return must be in (0, 1], got {min_return}")
 
 
-def _passes(
-    E: EdgeArrays, window: str, slow_window: str, max_degree: int
-) -> Iterator[tuple[str, pd.DataFrame, int, float]]:
-    """The fast pass, then the slow one, each with its two-hop pairs as a frame.
+Pairs = dict[str, npt.NDArray[np.int64]]
+
+
+def _passes(E: EdgeArrays, window: str, slow_window: str, max_degree: int) -> Iterator[tuple[str, Pairs, int, float]]:
+    """The fast pass, then the slow one, each with its two-hop pairs as columns of arrays.
 
     Pairs pass only through relay accounts (not institutional, at most `max_degree`
     transfers), stay in one currency and start and end at accounts that are not institutional.
@@ -217,38 +219,62 @@ def _passes(
     inst = E.institutional()
     keep = (E.cur[e1] == E.cur[e2]) & ~inst[E.src[e1]] & ~inst[E.dst[e2]]
     e1, e2 = e1[keep], e2[keep]
-    pairs = pd.DataFrame(
-        {
-            "e1": e1,
-            "e2": e2,
-            "a": E.src[e1],
-            "m": E.dst[e1],
-            "c": E.dst[e2],
-            "t1": E.t[e1],
-            "t2": E.t[e2],
-            "cur": E.cur[e1],
-        }
-    )
-    lag = pairs["t2"] - pairs["t1"]
-    yield "fast", pairs[lag <= fast_us], fast_us, 1.0
+    pairs = {
+        "e1": e1,
+        "e2": e2,
+        "a": E.src[e1],
+        "m": E.dst[e1],
+        "c": E.dst[e2],
+        "t1": E.t[e1],
+        "t2": E.t[e2],
+        "cur": E.cur[e1],
+    }
+    fast = pairs["t2"] - pairs["t1"] <= fast_us
+    yield "fast", {k: v[fast] for k, v in pairs.items()}, fast_us, 1.0
     yield "slow", pairs, slow_us, SLOW_PACE
 
 
-def _episodes(group: pd.DataFrame, w_us: int) -> list[pd.DataFrame]:
-    """Pairs sorted by first leg, cut into runs whose first legs lie within `w_us` of the run's first."""
-    group = group.sort_values(["t1", "e1", "e2"])
-    t1 = group["t1"].to_numpy()
-    out, i = [], 0
-    while i < len(t1):
-        j = int(np.searchsorted(t1, t1[i] + w_us, side="right"))
-        out.append(group.iloc[i:j])
-        i = j
-    return out
+def _select(pairs: Pairs, mask: npt.NDArray[np.bool_]) -> Pairs:
+    return {k: v[mask] for k, v in pairs.items()}
+
+
+def _groups_with(pairs: Pairs, keys: list[str], count: str, minimum: int) -> npt.NDArray[np.bool_]:
+    """Pairs whose group (by `keys`) has at least `minimum` distinct values of `count`."""
+    if len(pairs["e1"]) == 0:
+        return np.zeros(0, dtype=bool)
+    df = pd.DataFrame({k: pairs[k] for k in [*keys, count]})
+    n = df.drop_duplicates().groupby(keys).size()
+    good = n[n >= minimum].index
+    return np.asarray(pd.MultiIndex.from_frame(df[keys]).isin(good), dtype=bool)
+
+
+def _episodes(pairs: Pairs, keys: list[str], w_us: int) -> tuple[Pairs, list[tuple[int, int]]]:
+    """Pairs sorted by `keys` then first leg, and the slices of each episode: per group, runs
+    of pairs whose first legs lie within `w_us` of the run's first."""
+    order = np.lexsort((pairs["e2"], pairs["e1"], pairs["t1"], *[pairs[k] for k in reversed(keys)]))
+    p = {k: v[order] for k, v in pairs.items()}
+    n = len(order)
+    if n == 0:
+        return p, []
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for k in keys:
+        change[1:] |= p[k][1:] != p[k][:-1]
+    starts = np.flatnonzero(change)
+    slices = []
+    for s, e in zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True):
+        t1 = p["t1"][s:e]
+        i = 0
+        while i < e - s:
+            j = int(np.searchsorted(t1, t1[i] + w_us, side="right"))
+            slices.append((s + i, s + j))
+            i = j
+    return p, slices
 
 
 def _scatter_gather_rows(
     E: EdgeArrays,
-    pairs: pd.DataFrame,
+    pairs: Pairs,
     w_us: int,
     pace: str,
     multiplier: float,
@@ -256,69 +282,63 @@ def _scatter_gather_rows(
     min_return: float,
     reporting_threshold: float,
 ) -> list[dict[str, object]]:
-    a1, a2 = E.amount[pairs["e1"].to_numpy()], E.amount[pairs["e2"].to_numpy()]
-    pairs = pairs[(a2 >= min_return * a1) & (a2 <= a1 * (1 + 1e-9))]
-    distinct = pairs.drop_duplicates(["a", "c", "cur", "m"])
-    k_all = distinct.groupby(["a", "c", "cur"]).size()
-    keys = k_all[k_all >= min_k].index
-    if len(keys) == 0:
-        return []
-    cand = pairs.merge(keys.to_frame(index=False), on=["a", "c", "cur"])
+    a1, a2 = E.amount[pairs["e1"]], E.amount[pairs["e2"]]
+    pairs = _select(pairs, (a2 >= min_return * a1) & (a2 <= a1 * (1 + 1e-9)))
+    pairs = _select(pairs, _groups_with(pairs, ["a", "c", "cur"], "m", min_k))
+    p, slices = _episodes(pairs, ["a", "c", "cur"], w_us)
     rows = []
-    for (a, c, cur), group in cand.groupby(["a", "c", "cur"], sort=True):
-        for ep in _episodes(group, w_us):
-            per_b = []
-            for b, g in ep.groupby("m", sort=True):
-                e1s, e2s = np.unique(g["e1"]), np.unique(g["e2"])
-                sent, got = float(E.amount[e1s].sum()), float(E.amount[e2s].sum())
-                if min(sent, got) >= min_return * sent:
-                    per_b.append((int(b), e1s, e2s, sent, min(sent, got), got))
-            if len(per_b) < min_k:
-                continue
-            out = sum(p[3] for p in per_b)
-            kept = sum(p[4] for p in per_b)
-            reached = sum(p[5] for p in per_b)
-            e1_all = np.concatenate([p[1] for p in per_b])
-            e2_all = np.concatenate([p[2] for p in per_b])
-            fraction = kept / out
-            r = (fraction - min_return) / (1 - min_return) if min_return < 1 else 1.0
-            n = min(1.0, len(per_b) / (2 * min_k))
-            v = min(1.0, out / reporting_threshold) if reporting_threshold > 0 else 1.0
-            currency = str(E.currencies[int(cur)]) or None
-            first_span = span_text(timestamp(E.t[e1_all].min()), timestamp(E.t[e1_all].max()))
-            second_span = span_text(timestamp(E.t[e2_all].min()), timestamp(E.t[e2_all].max()))
-            longest = int((ep.loc[ep["e1"].isin(e1_all), "t2"] - ep.loc[ep["e1"].isin(e1_all), "t1"]).max())
-            source, dest = str(E.accounts[a]), str(E.accounts[c])
-            start, end = int(E.t[e1_all].min()), int(E.t[e2_all].max())
-            rows.append(
-                {
-                    "entity": source,
-                    "score": round(multiplier * (0.5 + 0.2 * r + 0.15 * n + 0.15 * v), 4),
-                    "start": timestamp(start),
-                    "end": timestamp(end),
-                    "tx_ids": [str(x) for x in E.tx_id[np.concatenate([e1_all, e2_all])]],
-                    "reason": (
-                        f"{money(out, currency)} left {source} to {len(per_b)} accounts {first_span} and "
-                        f"{money(reached, currency)} ({fraction:.0%}) reached {dest} from them {second_span}, "
-                        f"each leg within {_days(longest)}"
-                    ),
-                    "accounts": [source, *(str(E.accounts[p[0]]) for p in per_b), dest],
-                    "destination": dest,
-                    "k": len(per_b),
-                    "total_out": out,
-                    "total_in": reached,
-                    "retained_fraction": round(fraction, 4),
-                    "duration_hours": round((end - start) / 3_600e6, 2),
-                    "pace": pace,
-                    "_first_legs": {int(x) for x in e1_all},
-                }
-            )
+    for i, j in slices:
+        e1s, e2s = np.unique(p["e1"][i:j]), np.unique(p["e2"][i:j])
+        mids, inv1 = np.unique(E.dst[e1s], return_inverse=True)
+        pos2 = np.searchsorted(mids, E.src[e2s])
+        sent = np.bincount(inv1, weights=E.amount[e1s], minlength=len(mids))
+        got = np.bincount(pos2, weights=E.amount[e2s], minlength=len(mids))
+        ok = np.minimum(sent, got) >= min_return * sent
+        k = int(ok.sum())
+        if k < min_k:
+            continue
+        e1_all, e2_all = e1s[ok[inv1]], e2s[ok[pos2]]
+        out, reached = float(sent[ok].sum()), float(got[ok].sum())
+        fraction = float(np.minimum(sent, got)[ok].sum()) / out
+        in_ep = ok[np.searchsorted(mids, p["m"][i:j])]
+        longest = int((p["t2"][i:j] - p["t1"][i:j])[in_ep].max())
+        r = (fraction - min_return) / (1 - min_return) if min_return < 1 else 1.0
+        n = min(1.0, k / (2 * min_k))
+        v = min(1.0, out / reporting_threshold) if reporting_threshold > 0 else 1.0
+        currency = str(E.currencies[int(p["cur"][i])]) or None
+        first_span = span_text(timestamp(E.t[e1_all].min()), timestamp(E.t[e1_all].max()))
+        second_span = span_text(timestamp(E.t[e2_all].min()), timestamp(E.t[e2_all].max()))
+        source, dest = str(E.accounts[p["a"][i]]), str(E.accounts[p["c"][i]])
+        start, end = int(E.t[e1_all].min()), int(E.t[e2_all].max())
+        rows.append(
+            {
+                "entity": source,
+                "score": round(multiplier * (0.5 + 0.2 * r + 0.15 * n + 0.15 * v), 4),
+                "start": timestamp(start),
+                "end": timestamp(end),
+                "tx_ids": [str(x) for x in E.tx_id[np.concatenate([e1_all, e2_all])]],
+                "reason": (
+                    f"{money(out, currency)} left {source} to {k} accounts {first_span} and "
+                    f"{money(reached, currency)} ({fraction:.0%}) reached {dest} from them {second_span}, "
+                    f"each leg within {_days(longest)}"
+                ),
+                "accounts": [source, *(str(x) for x in E.accounts[mids[ok]]), dest],
+                "destination": dest,
+                "k": k,
+                "total_out": out,
+                "total_in": reached,
+                "retained_fraction": round(fraction, 4),
+                "duration_hours": round((end - start) / 3_600e6, 2),
+                "pace": pace,
+                "_first_legs": {int(x) for x in e1_all},
+            }
+        )
     return rows
 
 
 def _gather_scatter_rows(
     E: EdgeArrays,
-    pairs: pd.DataFrame,
+    pairs: Pairs,
     w_us: int,
     pace: str,
     multiplier: float,
@@ -328,56 +348,51 @@ def _gather_scatter_rows(
     reporting_threshold: float,
 ) -> list[dict[str, object]]:
     # a receiver that also sent to M in the window is paying back, not scattering
-    pairs = pairs[pairs["a"] != pairs["c"]]
-    n_src = pairs.drop_duplicates(["m", "cur", "a"]).groupby(["m", "cur"]).size()
-    n_dst = pairs.drop_duplicates(["m", "cur", "c"]).groupby(["m", "cur"]).size()
-    both = pd.concat([n_src.rename("s"), n_dst.rename("d")], axis=1).fillna(0)
-    keys = both[(both["s"] >= min_sources) & (both["d"] >= min_destinations)].index
-    if len(keys) == 0:
-        return []
-    cand = pairs.merge(keys.to_frame(index=False), on=["m", "cur"])
+    pairs = _select(pairs, pairs["a"] != pairs["c"])
+    pairs = _select(pairs, _groups_with(pairs, ["m", "cur"], "a", min_sources))
+    pairs = _select(pairs, _groups_with(pairs, ["m", "cur"], "c", min_destinations))
+    p, slices = _episodes(pairs, ["m", "cur"], w_us)
     rows = []
-    for (m, cur), group in cand.groupby(["m", "cur"], sort=True):
-        for ep in _episodes(group, w_us):
-            e1s, e2s = np.unique(ep["e1"]), np.unique(ep["e2"])
-            senders = sorted({str(x) for x in E.accounts[E.src[e1s]]})
-            receivers = sorted({str(x) for x in E.accounts[E.dst[e2s]]} - set(senders))
-            if len(senders) < min_sources or len(receivers) < min_destinations:
-                continue
-            received, paid = float(E.amount[e1s].sum()), float(E.amount[e2s].sum())
-            fraction = min(1.0, paid / received)
-            if fraction < min_return:
-                continue
-            r = (fraction - min_return) / (1 - min_return) if min_return < 1 else 1.0
-            n = min(1.0, (len(senders) + len(receivers)) / (2 * (min_sources + min_destinations)))
-            v = min(1.0, received / reporting_threshold) if reporting_threshold > 0 else 1.0
-            currency = str(E.currencies[int(cur)]) or None
-            hub = str(E.accounts[m])
-            start, end = int(E.t[e1s].min()), int(E.t[e2s].max())
-            rows.append(
-                {
-                    "entity": hub,
-                    "score": round(multiplier * (0.5 + 0.2 * r + 0.15 * n + 0.15 * v), 4),
-                    "start": timestamp(start),
-                    "end": timestamp(end),
-                    "tx_ids": [str(x) for x in E.tx_id[np.concatenate([e1s, e2s])]],
-                    "reason": (
-                        f"{hub} received {money(received, currency)} from {len(senders)} accounts "
-                        f"{span_text(timestamp(start), timestamp(E.t[e1s].max()))} and paid {money(paid, currency)} "
-                        f"({paid / received:.0%}) to {len(receivers)} other accounts "
-                        f"{span_text(timestamp(E.t[e2s].min()), timestamp(end))}"
-                    ),
-                    "accounts": [*senders, *receivers],
-                    "sources": len(senders),
-                    "destinations": len(receivers),
-                    "total_in": received,
-                    "total_out": paid,
-                    "retained_fraction": round(fraction, 4),
-                    "duration_hours": round((end - start) / 3_600e6, 2),
-                    "pace": pace,
-                    "_first_legs": {int(x) for x in e1s},
-                }
-            )
+    for i, j in slices:
+        e1s, e2s = np.unique(p["e1"][i:j]), np.unique(p["e2"][i:j])
+        senders = np.unique(E.src[e1s])
+        receivers = np.setdiff1d(np.unique(E.dst[e2s]), senders)
+        if len(senders) < min_sources or len(receivers) < min_destinations:
+            continue
+        received, paid = float(E.amount[e1s].sum()), float(E.amount[e2s].sum())
+        if not min_return * received <= paid <= received / min_return:
+            continue  # money stayed, or far more left than came in: not the same money
+        fraction = min(1.0, paid / received)
+        r = (fraction - min_return) / (1 - min_return) if min_return < 1 else 1.0
+        n = min(1.0, (len(senders) + len(receivers)) / (2 * (min_sources + min_destinations)))
+        v = min(1.0, received / reporting_threshold) if reporting_threshold > 0 else 1.0
+        currency = str(E.currencies[int(p["cur"][i])]) or None
+        hub = str(E.accounts[p["m"][i]])
+        start, end = int(E.t[e1s].min()), int(E.t[e2s].max())
+        rows.append(
+            {
+                "entity": hub,
+                "score": round(multiplier * (0.5 + 0.2 * r + 0.15 * n + 0.15 * v), 4),
+                "start": timestamp(start),
+                "end": timestamp(end),
+                "tx_ids": [str(x) for x in E.tx_id[np.concatenate([e1s, e2s])]],
+                "reason": (
+                    f"{hub} received {money(received, currency)} from {len(senders)} accounts "
+                    f"{span_text(timestamp(start), timestamp(E.t[e1s].max()))} and paid {money(paid, currency)} "
+                    f"({paid / received:.0%}) to {len(receivers)} other accounts "
+                    f"{span_text(timestamp(E.t[e2s].min()), timestamp(end))}"
+                ),
+                "accounts": [*(str(x) for x in E.accounts[senders]), *(str(x) for x in E.accounts[receivers])],
+                "sources": len(senders),
+                "destinations": len(receivers),
+                "total_in": received,
+                "total_out": paid,
+                "retained_fraction": round(fraction, 4),
+                "duration_hours": round((end - start) / 3_600e6, 2),
+                "pace": pace,
+                "_first_legs": {int(x) for x in e1s},
+            }
+        )
     return rows
 
 
