@@ -27,8 +27,10 @@ that lacks ``:32A:``/``:50a:``/``:59a:`` goes to rejects with the reason.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -43,7 +45,7 @@ from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
 from finintel.schema import frames as F
 from finintel.schema.keys import bank_account_key, iban_key, is_valid_iban
 
-__all__ = ["Message", "read_mt103", "tokenize"]
+__all__ = ["Message", "line_index", "read_mt103", "tokenize"]
 
 _FIELD = re.compile(r"^:(\d\d[A-Z]?):")
 _BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
@@ -85,6 +87,7 @@ def tokenize(text: str) -> tuple[list[Message], int]:
     ('I103DDDDEEFFXXXXN', ('32A', '240301KES10,', 3))
     """
     seps = len(re.findall(r"^\s*\$\s*$", text, flags=re.M))
+    line_of = line_index(text)
     starts = [m.start() for m in re.finditer(r"\{1:", text)]
     if not starts:
         chunks = [m.start() for m in re.finditer(r"^:20:", text, flags=re.M)]
@@ -92,24 +95,34 @@ def tokenize(text: str) -> tuple[list[Message], int]:
         for k, s in enumerate(chunks):
             end = chunks[k + 1] if k + 1 < len(chunks) else len(text)
             body = re.split(r"^-\}?\s*$|^\$\s*$", text[s:end], maxsplit=1, flags=re.M)[0]
-            msg = Message(line=text.count("\n", 0, s) + 1, raw=text[s:end].strip())
+            msg = Message(line=line_of(s), raw=text[s:end].strip())
             _fields(msg, body, msg.line)
             out.append(msg)
         return out, seps
     msgs = []
     for k, s in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(text)
-        msgs.append(_message(text, s, end))
+        msgs.append(_message(text, s, end, line_of))
     return msgs, seps
 
 
-def _message(text: str, start: int, end: int) -> Message:
-    msg = Message(line=text.count("\n", 0, start) + 1, raw=text[start:end].strip())
+def line_index(text: str) -> Callable[[int], int]:
+    """A function from a character offset of `text` to its 1-based line, in O(log n).
+
+    >>> line_index("a\\nb\\nc")(4)
+    3
+    """
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return lambda pos: bisect.bisect_left(newlines, pos) + 1
+
+
+def _message(text: str, start: int, end: int, line_of: Callable[[int], int]) -> Message:
+    msg = Message(line=line_of(start), raw=text[start:end].strip())
     pos = start
     while pos < end and text[pos] == "{":
         m = re.match(r"\{([0-9A-Z]):", text[pos:end])
         if not m:
-            at = text.count("\n", 0, pos) + 1
+            at = line_of(pos)
             after = "after block 4 " if "4" in msg.blocks else ""
             msg.problem = f"malformed block or separator {after}at line {at}: {text[max(start, pos - 2) : pos + 1]!r} starts no block; expected '{{<n>:' or '$'"
             return msg
@@ -120,7 +133,7 @@ def _message(text: str, start: int, end: int) -> Message:
                 msg.problem = "block 4 has no '-}' terminator (truncated message?)"
                 return msg
             msg.blocks["4"] = text[body_start:close]
-            _fields(msg, text[body_start:close], text.count("\n", 0, body_start) + 1)
+            _fields(msg, text[body_start:close], line_of(body_start))
             pos = close + 3
             continue
         depth, i = 1, body_start
@@ -134,7 +147,7 @@ def _message(text: str, start: int, end: int) -> Message:
         pos = i
     rest = text[pos:end]
     if rest.strip().strip("$").strip():
-        line = text.count("\n", 0, pos) + 1
+        line = line_of(pos)
         msg.problem = f"malformed message end at line {line}: {rest.strip()[:12]!r} after the last block, expected '$' or the next message"
     return msg
 

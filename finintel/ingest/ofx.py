@@ -20,6 +20,7 @@ as an amount) goes to rejects with its reason and line; the rest of the file is 
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import re
@@ -163,9 +164,10 @@ def _locate(data: bytes) -> tuple[dict[str, list[int]], list[int]]:
     """Line of every <STMTTRN>, and the lines by FITID (in file order)."""
     by_fitid: dict[str, list[int]] = {}
     starts = [m.start() for m in _STMTTRN.finditer(data)]
+    newlines = [m.start() for m in re.finditer(rb"\n", data)]
     lines = []
     for k, s in enumerate(starts):
-        line = data.count(b"\n", 0, s) + 1
+        line = bisect.bisect_left(newlines, s) + 1
         lines.append(line)
         end = starts[k + 1] if k + 1 < len(starts) else len(data)
         fit = _FITID.search(data, s, end)

@@ -38,6 +38,7 @@ from finintel.errors import InputError
 from finintel.ingest._registry import Frames, register_reader
 from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
 from finintel.ingest.etherscan import csv_records
+from finintel.ingest.mt103 import line_index
 from finintel.schema import frames as F
 from finintel.schema.keys import tron_key
 
@@ -209,6 +210,7 @@ def _json_records(text: str, path: Path) -> tuple[str, list[tuple[int, dict[str,
         raise InputError("expected a JSON object with a token_transfers or data list", path=str(path))
     out: list[tuple[int, dict[str, Any]]] = []
     pos = 0
+    line_of = line_index(text)
     for k, item in enumerate(items):
         rec = (
             item
@@ -219,7 +221,7 @@ def _json_records(text: str, path: Path) -> tuple[str, list[tuple[int, dict[str,
         found = text.find(f'"{h}"', pos) if h else -1
         if found >= 0:
             pos = found + 1
-            line = text.count("\n", 0, found) + 1
+            line = line_of(found)
         else:
             line = k + 1
         flat = dict(rec)
