@@ -37,8 +37,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 
+from finintel.errors import ConfigError
+from finintel.ingest._goaml_xml import RowBuffer, iter_elements, local_name, sniff_head
 from finintel.ingest._goaml_xml import find_text as t
-from finintel.ingest._goaml_xml import iter_elements, local_name, sniff_head
 from finintel.ingest._goaml_xml import ns_path as q
 from finintel.ingest._registry import Frames, file_sha256, register_reader
 from finintel.ingest._util import reject, rejects_frame, row_tx_id
@@ -54,9 +55,10 @@ _ROOTS = {
     "FIToFICstmrCdtTrf": "pacs.008",
 }
 _SNIFF = re.compile(rb"<(?:[\w.\-]+:)?(" + b"|".join(k.encode() for k in _ROOTS) + rb")[\s>]")
+_VERSION = re.compile(r"(camt|pacs)\.\d{3}\.\d{3}\.\d{2}")
 _STATUS = {"BOOK": "completed", "PDNG": "pending", "INFO": "pending", "FUTR": "pending", "RJCT": "failed"}
 _REFS = ("MsgId", "AcctSvcrRef", "PmtInfId", "InstrId", "EndToEndId", "UETR", "TxId", "MndtId", "ChqNb", "ClrSysRef")
-_COLUMNS = (
+_COLUMNS: tuple[str, ...] = (
     "tx_id",
     "timestamp",
     "sender",
@@ -74,6 +76,7 @@ _COLUMNS = (
     "attributes",
     "source_row",
 )
+_TX_SCHEMA = pa.schema([F.TRANSACTIONS.schema.field(c) for c in _COLUMNS])
 
 
 def _sniff(path: Path, head: bytes) -> bool | str:
@@ -119,8 +122,14 @@ def read_iso20022(path: str | Path, *, tz: str = "UTC", account: str | None = No
     >>> frames = fi.read("tests/fixtures/iso20022/camt053_v08.xml")  # doctest: +SKIP
     """
     path = Path(path)
+    if channel not in F.CHANNELS:
+        raise ConfigError(f"channel must be one of {', '.join(F.CHANNELS)}, got {channel!r}")
     ctx = _Context(path, ZoneInfo(tz), account, channel)
-    for el in iter_elements(path):
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if m := _SNIFF.search(sniff_head(head)):
+        ctx.kind = _ROOTS[m.group(1).decode()]
+    for el in iter_elements(path, head):
         name = local_name(el.tag)
         if name == "GrpHdr":
             ctx.msg_id = t(el, "MsgId")
@@ -160,7 +169,7 @@ class _Context:
         self.group_date: str | None = None
         self.message: str | None = None
         self.kind = "camt.053"
-        self.cols: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+        self.rows = RowBuffer(_TX_SCHEMA)
         self.rejects: list[dict[str, Any]] = []
         self.parties: dict[str, dict[str, Any]] = {}
         self.accounts: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -208,7 +217,7 @@ class _Context:
             for d in details
         ]
         base: dict[str, Any] = {
-            "message": self.message or self.kind,
+            "message": self._message(ntry),
             "statement": t(stmt, "Id"),
             "entry": {k: v for k in ("NtryRef", "AcctSvcrRef", "AddtlNtryInf") if (v := t(ntry, k))},
             "bank_tx_code": _bank_code(ntry),
@@ -284,7 +293,7 @@ class _Context:
         if self.msg_id:
             refs.setdefault("MsgId", self.msg_id)
         attrs: dict[str, Any] = {
-            "message": self.message or self.kind,
+            "message": self._message(tx),
             "refs": refs,
             "acceptance": t(tx, "AccptncDtTm"),
             "charges": t(tx, "ChrgBr"),
@@ -454,8 +463,17 @@ class _Context:
             json.dumps({k: v for k, v in attrs.items() if v not in (None, {}, [])}, ensure_ascii=False),
             line,
         )
-        for c, v in zip(_COLUMNS, values, strict=True):
-            self.cols[c].append(v)
+        self.rows.append(values)
+
+    def _message(self, el: Any) -> str:
+        """The message definition: the AppHdr's MsgDefIdr, else the namespace (camt.053.001.08), else the root."""
+        if self.message:
+            return self.message
+        m = _VERSION.search(str(el.tag))
+        if m:
+            self.message = m.group(0)
+            return self.message
+        return self.kind
 
     def _reject(self, line: int, column: str, problem: str, el: Any) -> None:
         from lxml import etree
@@ -464,14 +482,7 @@ class _Context:
         self.rejects.append(reject(line, column, problem, raw if len(raw) < 4000 else raw[:4000] + "..."))
 
     def frames(self) -> Frames:
-        c = self.cols
-        if c["tx_id"]:
-            data: dict[str, Any] = dict(c)
-            data["timestamp"] = pd.Series(pd.to_datetime(c["timestamp"], utc=True), dtype="datetime64[us, UTC]")
-            data["amount_exact"] = pd.arrays.ArrowExtensionArray(pa.array(c["amount_exact"], type=F.DECIMAL))
-            tx = pd.DataFrame(data)
-        else:
-            tx = F.empty(F.TRANSACTIONS)
+        tx = F.from_arrow(self.rows.table(), F.TRANSACTIONS) if len(self.rows) else F.empty(F.TRANSACTIONS)
         parties = pd.DataFrame(list(self.parties.values())) if self.parties else F.empty(F.PARTIES)
         accounts = pd.DataFrame(list(self.accounts.values())) if self.accounts else F.empty(F.ACCOUNTS)
         return Frames(

@@ -214,3 +214,13 @@ def test_xsd_validation_is_reported_never_a_gate(shared_samples):
     report = frames.report["xsd"]
     assert report["valid"] is False and report["errors"] == 15
     assert any("gender" in m for m in report["messages"])
+
+
+def test_namespaced_report_reads_the_same(tmp_path, frames):
+    path = tmp_path / "ns.xml"
+    path.write_text(STR.read_text().replace("<report>", '<report xmlns="http://www.unodc.org/goaml/example">', 1))
+    other = fi.read(path)
+    cols = ["tx_id", "timestamp", "sender", "receiver", "amount_exact", "attributes", "source_row"]
+    pd.testing.assert_frame_equal(other.transactions[cols], frames.transactions[cols])
+    assert other.rejects["source_row"].tolist() == frames.rejects["source_row"].tolist()
+    assert len(other.parties) == len(frames.parties)

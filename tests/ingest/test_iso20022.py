@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import finintel as fi
-from finintel.errors import UnknownFormatError
+from finintel.errors import ConfigError, UnknownFormatError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "iso20022"
 CAMT = FIXTURES / "camt053_v08.xml"
@@ -179,3 +179,20 @@ def test_pacs008_in_apphdr_envelope(shared_samples):
     assert r["timestamp"] == pd.Timestamp("2018-07-31", tz="UTC")
     assert (r["sender_country"], r["receiver_country"]) == ("AR", "US")
     assert json.loads(r["attributes"])["message"] == "pacs.008.001.07"
+
+
+def test_camt054_notification_reads_like_a_statement(tmp_path, frames):
+    text = (
+        CAMT.read_text().replace("camt.053.001.08", "camt.054.001.08").replace("BkToCstmrStmt", "BkToCstmrDbtCdtNtfctn")
+    )
+    path = tmp_path / "camt054.xml"
+    path.write_text(text.replace("<Stmt>", "<Ntfctn>").replace("</Stmt>", "</Ntfctn>"))
+    other = fi.read(path, tz="Africa/Nairobi")
+    cols = ["tx_id", "timestamp", "sender", "receiver", "amount_exact", "status"]
+    pd.testing.assert_frame_equal(other.transactions[cols], frames.transactions[cols])
+    assert json.loads(other.transactions.at[0, "attributes"])["message"] == "camt.054.001.08"
+
+
+def test_unknown_channel_refused():
+    with pytest.raises(ConfigError, match="channel must be one of"):
+        fi.read(CAMT, channel="wire")
