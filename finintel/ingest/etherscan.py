@@ -311,6 +311,8 @@ def _amount(text: str, column: str) -> tuple[Decimal, str | None]:
     if not _NUMBER.match(clean):
         raise _Reject(column, f"expected a number like 0.25 or 1,234.5, got {text!r}")
     value = Decimal(clean.replace(",", ""))
+    if value.adjusted() >= 20:
+        raise _Reject(column, f"more than 20 digits before the decimal point: {text!r}")
     exact = value.quantize(Decimal("1e-18"), rounding=ROUND_DOWN, context=Context(prec=60))
     return exact, (clean if exact != value else None)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Context, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,8 @@ def _json_records(text: str, path: Path) -> tuple[str, list[tuple[int, dict[str,
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON (truncated?): {exc.msg}", path=str(path), row=exc.lineno) from None
+    except RecursionError:
+        raise InputError("the JSON nests too deeply to be an API response; refused", path=str(path)) from None
     if isinstance(doc, dict) and isinstance(doc.get("token_transfers"), list):
         shape, items = "tronscan", doc["token_transfers"]
     elif isinstance(doc, dict) and isinstance(doc.get("data"), list):
@@ -292,6 +294,7 @@ def _row(rec: dict[str, Any], shape: str, subject: str | None) -> dict[str, Any]
         "shape": shape,
         "result": res or None,
         "decimals": decimals,
+        "quant": str(_get(rec, "raw")[1]) if decimals is not None else None,
         "contract": contract,
         "block": block,
         "token": symbol,
@@ -324,7 +327,14 @@ def _amount(rec: dict[str, Any]) -> tuple[Decimal, int | None]:
         if dec is None or not re.fullmatch(r"\d{1,2}", str(dec).strip()):
             raise _Reject(dcol or "tokenDecimal", f"expected the token's decimals (0-77) to scale {raw!r}, got {dec!r}")
         places = int(str(dec).strip())
-        return Decimal(text).scaleb(-places, context=Context(prec=80)), places
+        value = Decimal(text).scaleb(-places, context=Context(prec=120))
+        if places > 18:  # the schema keeps 18 decimals; the raw quant stays in attributes
+            value = value.quantize(Decimal("1e-18"), rounding=ROUND_DOWN, context=Context(prec=120))
+        if value.adjusted() >= 20:
+            raise _Reject(
+                rcol, f"more than 20 digits before the decimal point once scaled by {places} decimals: {raw!r}"
+            )
+        return value, places
     ucol, units = _get(rec, "units")
     if units is None and raw is not None:
         ucol, units = rcol, raw

@@ -133,3 +133,11 @@ def test_oversized_field_is_an_input_error(tmp_path):
     )
     with pytest.raises(InputError, match="line 2"):
         fi.read(p)
+
+
+def test_absurd_exponent_is_rejected(tmp_path):
+    p = tmp_path / "x.csv"
+    src = (FIXTURES / "renamed_token.csv").read_text().splitlines()
+    p.write_text(src[0] + "\n" + src[1].replace('"1000.5"', '"1e400"') + "\n")
+    fr = fi.read(p)
+    assert fr.transactions.empty and "more than 20 digits" in fr.rejects.iloc[0]["problem"]

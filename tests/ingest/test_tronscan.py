@@ -80,3 +80,29 @@ def test_csv_missing_amount_column(tmp_path):
     p.write_text("Txn Hash,From,To\nabc123,TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7,TJRabPrwbZy45sbavfcjinPJC18kjpRTv8\n")
     with pytest.raises(InputError, match="no column for amount"):
         fi.read(p)
+
+
+def test_token_with_more_than_18_decimals_and_hostile_json(tmp_path):
+    t = {
+        "transaction_id": "ab12cd34",
+        "block_ts": 1700000000000,
+        "from_address": B[4:],
+        "to_address": C[4:],
+        "finalResult": "SUCCESS",
+    }
+    doc = {
+        "token_transfers": [
+            {**t, "quant": "123456789012345678901234567", "tokenInfo": {"tokenAbbr": "X", "tokenDecimal": 24}},
+            {**t, "transaction_id": "ab12cd35", "quant": "9" * 40, "tokenInfo": {"tokenAbbr": "X", "tokenDecimal": 6}},
+        ]
+    }
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps(doc))
+    fr = fi.read(p)
+    assert fr.transactions["amount_exact"].tolist() == [Decimal("123.456789012345678901")]  # 24 decimals cut to 18
+    assert json.loads(fr.transactions.iloc[0]["attributes"])["quant"] == "123456789012345678901234567"
+    assert "more than 20 digits" in fr.rejects.iloc[0]["problem"]
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"token_transfers":' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InputError, match="nests too deeply"):
+        fi.read(deep)
