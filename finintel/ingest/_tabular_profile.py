@@ -21,6 +21,10 @@ from ._tabular_sheet import normalise_header
 
 __all__ = [
     "BANK_ALIASES",
+    "BANK_IN_TEXT",
+    "BANK_CANONICAL",
+    "BANK_NAMES",
+    "bank_institution",
     "META_KEYS",
     "STATUS_WORDS",
     "Counterparties",
@@ -162,6 +166,117 @@ BANK_ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("status", "transaction status"),
 }
 """Header aliases of generic bank and wallet statements, normalised by :func:`normalise_header`."""
+
+BANK_NAMES: tuple[str, ...] = (
+    # Kenya
+    "KCB BANK KENYA",
+    "KCB BANK",
+    "KCB",
+    "EQUITY BANK KENYA",
+    "EQUITY BANK",
+    "CO-OPERATIVE BANK OF KENYA",
+    "CO-OPERATIVE BANK",
+    "COOPERATIVE BANK",
+    "NCBA BANK KENYA",
+    "NCBA BANK",
+    "NCBA",
+    "ABSA BANK KENYA",
+    "ABSA BANK",
+    "ABSA",
+    "STANBIC BANK KENYA",
+    "STANBIC BANK",
+    "STANDARD CHARTERED BANK",
+    "STANDARD CHARTERED",
+    "DIAMOND TRUST BANK",
+    "DTB",
+    "I&M BANK",
+    "FAMILY BANK",
+    "NATIONAL BANK OF KENYA",
+    "PRIME BANK",
+    "BANK OF AFRICA",
+    "SIDIAN BANK",
+    "GULF AFRICAN BANK",
+    "FIRST COMMUNITY BANK",
+    # Uganda
+    "STANBIC BANK UGANDA",
+    "CENTENARY BANK",
+    "DFCU BANK",
+    "EQUITY BANK UGANDA",
+    "HOUSING FINANCE BANK",
+    "POSTBANK UGANDA",
+    "BANK OF BARODA",
+    "ABSA BANK UGANDA",
+    "KCB BANK UGANDA",
+    # Ethiopia
+    "COMMERCIAL BANK OF ETHIOPIA",
+    "CBE",
+    "DASHEN BANK",
+    "AWASH BANK",
+    "BANK OF ABYSSINIA",
+    "WEGAGEN BANK",
+    "HIBRET BANK",
+    "UNITED BANK",
+    "NIB INTERNATIONAL BANK",
+    "NIB BANK",
+    "ZEMEN BANK",
+    "COOPERATIVE BANK OF OROMIA",
+    "OROMIA BANK",
+    "BERHAN BANK",
+    "BUNNA BANK",
+    "ABAY BANK",
+    "ENAT BANK",
+    "AMHARA BANK",
+    "SIINQEE BANK",
+    "TSEHAY BANK",
+    "ZAMZAM BANK",
+    # Djibouti
+    "BCIMR",
+    "CAC INTERNATIONAL BANK",
+    "SALAAM AFRICAN BANK",
+    "EAST AFRICA BANK",
+    "BANK OF AFRICA MER ROUGE",
+    "EXIM BANK DJIBOUTI",
+)
+"""Banks of Kenya, Uganda, Ethiopia and Djibouti whose names narratives carry before an account number
+(``IFT TO ABEBE KEBEDE DASHEN BANK 4099755125010``); longer names first where one contains another."""
+
+BANK_CANONICAL: dict[str, str] = {
+    "KCB": "KCB BANK KENYA",
+    "KCB BANK": "KCB BANK KENYA",
+    "EQUITY BANK": "EQUITY BANK KENYA",
+    "CO-OPERATIVE BANK": "CO-OPERATIVE BANK OF KENYA",
+    "COOPERATIVE BANK": "CO-OPERATIVE BANK OF KENYA",
+    "NCBA": "NCBA BANK KENYA",
+    "NCBA BANK": "NCBA BANK KENYA",
+    "ABSA": "ABSA BANK KENYA",
+    "ABSA BANK": "ABSA BANK KENYA",
+    "STANBIC BANK": "STANBIC BANK KENYA",
+    "STANDARD CHARTERED": "STANDARD CHARTERED BANK",
+    "DTB": "DIAMOND TRUST BANK",
+    "CBE": "COMMERCIAL BANK OF ETHIOPIA",
+    "NIB BANK": "NIB INTERNATIONAL BANK",
+    "OROMIA BANK": "COOPERATIVE BANK OF OROMIA",
+}
+"""Short or older bank names -> the name used in keys, so ``KCB 123`` and ``KCB BANK KENYA 123`` meet
+(the Kenyan default for names shared across countries; pass ``institution=`` for your own statements)."""
+
+
+def bank_institution(name: str) -> str:
+    """The canonical institution for a bank name found in a narrative.
+
+    >>> bank_institution("cbe"), bank_institution("Dashen  Bank")
+    ('COMMERCIAL BANK OF ETHIOPIA', 'DASHEN BANK')
+    """
+    up = re.sub(r"\s+", " ", str(name).upper()).strip()
+    return BANK_CANONICAL.get(up, up)
+
+
+_BANK_ALT = "|".join(re.escape(b).replace(r"\ ", r"\s+") for b in sorted(BANK_NAMES, key=len, reverse=True))
+BANK_IN_TEXT = (
+    rf"(?i)\b(?:to|from|by|beneficiary|benef)\s+(?P<name>[^\d]+?)\s+(?P<bank>{_BANK_ALT})\s*(?:a/?c\.?\s*(?:no\.?)?\s*)?"
+    rf"(?P<acct>\d{{6,20}})\b"
+)
+"""A narrative naming a counterparty, a known bank and an account number."""
 
 META_KEYS: dict[str, tuple[str, ...]] = {
     "account": (

@@ -23,9 +23,11 @@ from finintel.schema.keys import bank_account_key, guess_key
 
 from . import _tabular_parse as P
 from ._tabular_profile import (
+    BANK_IN_TEXT,
     STATUS_WORDS,
     Counterparties,
     Profile,
+    bank_institution,
     describe_expected,
     find_header,
     has_required,
@@ -276,6 +278,10 @@ class _Builder:
         ts, ok, self.date_format = P.parse_timestamps(text, dayfirst=self.dayfirst, tz=tz, date_format=date_format)
         empty = P._mask(pc.equal(text, ""))
         self.fail(~ok & empty, "timestamp", "missing date: not a transaction row (a summary or footer line?)")
+        words = P._mask(pc.invert(pc.match_substring_regex(text, r"\d")))
+        self.fail(
+            ~ok & words, "timestamp", "no date, only text: not a transaction row (a balance, total or footer line?)"
+        )
         order = "day first" if self.dayfirst else "month first"
         self.fail(~ok, "timestamp", f"not a date readable as {self.date_format or order} ({order})")
         return ts
@@ -392,6 +398,13 @@ class _Builder:
             name = pc.coalesce(name, pc.if_else(pc.equal(cname, ""), _NULL, cname))
         desc = self.col("description")
         if desc is not None:
+            named = pc.extract_regex(desc, BANK_IN_TEXT)
+            bank_key = P.map_distinct(
+                pc.binary_join_element_wise(pc.struct_field(named, "bank"), pc.struct_field(named, "acct"), "\x1f"),
+                lambda v: _bank_key(v.split("\x1f")[1], bank_institution(v.split("\x1f")[0])),
+            )
+            key = pc.coalesce(key, bank_key)
+            name = pc.coalesce(name, pc.struct_field(named, "name"))
             ids = pc.struct_field(pc.extract_regex(desc, _ID_IN_TEXT), "id")
             k = P.phone_keys(ids, country)
             key = pc.coalesce(key, k)

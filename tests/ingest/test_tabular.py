@@ -240,3 +240,35 @@ def test_case_ingest_round_trip(tmp_path: Path) -> None:
     summary = case.ingest(FIXTURES / "kcb_style_statement.csv")
     assert summary[["format", "rows_read", "rows_written", "rows_rejected"]].iloc[0].tolist() == ["bank_csv", 8, 4, 4]
     assert len(case.transactions()) == 4 and len(case.rejects()) == 4
+
+
+def test_counterparty_bank_and_account_in_narrative(tmp_path: Path) -> None:
+    p = tmp_path / "n.csv"
+    p.write_text(
+        "Date,Description,Debit,Credit\n05/01/2024,IFT TO ABEBE KEBEDE DASHEN BANK 4099755125010,100.00,\n"
+        "06/01/2024,TRANSFER FROM JOHN OTIENO KCB 1234567890,,50.00\nClosing Balance,,,\n"
+    )
+    fr = fi.read(p, account="1000", institution="Awash Bank", currency="ETB")
+    tx = fr.transactions
+    assert tx["receiver"].tolist() == ["acct:DASHEN-BANK/4099755125010", "acct:AWASH-BANK/1000"]
+    assert tx["sender"].tolist() == [
+        "acct:AWASH-BANK/1000",
+        "acct:KCB-BANK-KENYA/1234567890",
+    ]  # short name -> canonical
+    assert tx.at[0, "receiver_name"] == "ABEBE KEBEDE" and tx.at[1, "sender_name"] == "JOHN OTIENO"
+    assert fr.rejects["source_row"].tolist() == [4] and "only text" in fr.rejects.at[0, "problem"]
+
+
+def test_phone_keys_match_guess_key() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from finintel.ingest._tabular_parse import phone_keys
+    from finintel.schema.keys import guess_key
+
+    rng = np.random.default_rng(1)
+    local = [f"0{p}{rng.integers(0, 10**8):08d}" for p in rng.choice([7, 1, 2, 3, 4, 9], 1000)]
+    intl = [f"+{c}{rng.integers(10**8, 10**9)}" for c in rng.choice([254, 256, 251, 253, 255], 1000)]
+    values = local + intl + ["0****393", "12345", "not a phone"]
+    for country in ("KE", "UG", "ET", "DJ"):
+        assert phone_keys(pa.array(values), country).to_pylist() == [guess_key(v, country) for v in values]
