@@ -162,8 +162,23 @@ def read_goaml(
 
     Examples
     --------
-    >>> import finintel as fi
-    >>> frames = fi.read("tests/fixtures/goaml/str_bi_multi.xml")  # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "str.xml"
+    >>> _ = path.write_text(
+    ...     "<report><rentity_id>7</rentity_id><report_code>STR</report_code>"
+    ...     "<currency_code_local>KES</currency_code_local><transaction>"
+    ...     "<transactionnumber>T1</transactionnumber><date_transaction>2026-03-01T14:30:00</date_transaction>"
+    ...     "<amount_local>1500.25</amount_local>"
+    ...     "<t_from><from_person><first_name>Amina</first_name><last_name>Hassan</last_name><phones><phone>"
+    ...     "<tph_number>0712 345 678</tph_number></phone></phones></from_person><from_country>KE</from_country></t_from>"
+    ...     "<t_to><to_account><swift>EQBLKENA</swift><account>0100 2345 678</account></to_account>"
+    ...     "<to_country>KE</to_country></t_to></transaction></report>"
+    ... )
+    >>> tx = read_goaml(path).transactions
+    >>> tx.loc[0, ["tx_id", "sender", "receiver", "amount", "currency"]].astype(str).tolist()
+    ['goaml:7/T1', 'msisdn:+254712345678', 'acct:EQBLKENA/01002345678', '1500.25', 'KES']
+    >>> str(tx.loc[0, "timestamp"])
+    '2026-03-01 11:30:00+00:00'
     """
     path = Path(path)
     zone = ZoneInfo(tz)

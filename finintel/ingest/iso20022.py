@@ -118,8 +118,19 @@ def read_iso20022(path: str | Path, *, tz: str = "UTC", account: str | None = No
 
     Examples
     --------
-    >>> import finintel as fi
-    >>> frames = fi.read("tests/fixtures/iso20022/camt053_v08.xml")  # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "camt.xml"
+    >>> _ = path.write_text(
+    ...     '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>'
+    ...     "<Acct><Id><IBAN>GB82WEST12345698765432</IBAN></Id></Acct>"
+    ...     '<Ntry><Amt Ccy="EUR">250.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+    ...     "<BookgDt><Dt>2024-03-01</Dt></BookgDt><AcctSvcrRef>R1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties>"
+    ...     "<Cdtr><Pty><Nm>Kilo Imports</Nm></Pty></Cdtr><CdtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></CdtrAcct>"
+    ...     "</RltdPties></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"
+    ... )
+    >>> tx = read_iso20022(path).transactions
+    >>> tx.loc[0, ["tx_id", "sender", "receiver", "receiver_name", "amount", "status"]].astype(str).tolist()
+    ['camt:R1', 'iban:GB82WEST12345698765432', 'iban:DE89370400440532013000', 'Kilo Imports', '250.0', 'completed']
     """
     path = Path(path)
     if channel not in F.CHANNELS:
