@@ -2,7 +2,8 @@
 
 Variants, recognised by their header:
 
-* ``binance`` -- Transaction History ``User_ID,UTC_Time,Account,Operation,Coin,Change,Remark``;
+* ``binance`` -- Transaction History ``User_ID,UTC_Time,Account,Operation,Coin,Change,Remark``
+  (older exports without ``User_ID``: pass ``user=``);
 * ``binance_deposit_withdrawal`` -- ``Date(UTC),Coin,Network,Amount,TransactionFee,Address,TXID,Status``;
 * ``coinbase_wallet`` -- the older per-wallet export (``Transactions``/``User``/``Account``
   lines, then ``Timestamp,Balance,Amount,Currency,To,...,Bitcoin Hash``; dates ``M/D/YY H:MM``);
@@ -52,7 +53,7 @@ from finintel.schema.keys import guess_key
 __all__ = ["VARIANTS", "read_exchange"]
 
 VARIANTS: dict[str, tuple[str, ...]] = {
-    "binance": ("userid", "utctime", "account", "operation", "coin", "change"),
+    "binance": ("utctime", "operation", "coin", "change"),
     "binance_deposit_withdrawal": ("dateutc", "coin", "amount", "address", "txid", "status"),
     "coinbase_wallet": ("timestamp", "balance", "amount", "currency", "to"),
     "coinbase_report": ("timestamp", "transactiontype", "asset", "quantitytransacted"),
@@ -317,9 +318,7 @@ def _counterpart(ctx: _Ctx, kind: str, user: str) -> str:
 
 
 def _binance(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str, Any]]:
-    uid = rec.get("userid", "").strip()
-    if not uid:
-        raise _Reject("userid", "no User_ID")
+    uid = rec.get("userid", "").strip() or None  # older exports have no User_ID column: user= or a per-file key
     ts = _time(rec, "utctime", ctx)
     change = _amount(rec, "change")
     coin = rec.get("coin", "").strip()
@@ -331,7 +330,7 @@ def _binance(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str, Any]]:
     ctx.users.add(user)
     other = _counterpart(ctx, kind, user)
     sender, receiver = (other, user) if change > 0 else (user, other)
-    group = f"binance:{uid}:{ts.isoformat()}" if kind in ("trade", "fee") else None
+    group = f"binance:{user.split('/', 1)[1]}:{ts.isoformat()}" if kind in ("trade", "fee") else None
     attrs = {
         "operation": op,
         "account": rec.get("account"),
@@ -451,7 +450,7 @@ def _coinbase_report(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str
         "spot_price": rec.get("spotpriceattransaction") or rec.get("priceattransaction"),
         "subtotal": rec.get("subtotal"),
         "total": next((v for k, v in rec.items() if k.startswith("totalinclusive")), None),
-        "fees": next((v for k, v in rec.items() if k.startswith("feesandor")), None),
+        "fees": next((v for k, v in rec.items() if k.startswith("fees")), None),
     }
     if "convert" in t:
         m = _CONVERTED.search(notes)

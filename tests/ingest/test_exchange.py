@@ -122,3 +122,15 @@ def test_truncated_row_and_no_header(tmp_path):
     bad.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(InputError, match="no Binance or Coinbase header"):
         fi.read(bad, format="exchange")
+
+
+def test_binance_history_without_user_id_column(tmp_path):
+    p = tmp_path / "old.csv"
+    p.write_text(
+        "UTC_Time,Account,Operation,Coin,Change,Remark\n2019-03-01 10:00:00,Spot,Deposit,USDT,250.5,\n2019-03-01 10:05:00,Spot,Withdraw,USDT,-100,\n"
+    )
+    tx = fi.read(p, user="kamau").transactions
+    assert tx[["sender", "receiver"]].values.tolist() == [
+        ["exch:binance/kamau/external", "exch:binance/kamau"],
+        ["exch:binance/kamau", "exch:binance/kamau/external"],
+    ]
