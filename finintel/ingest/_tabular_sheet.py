@@ -25,7 +25,17 @@ import pyarrow.csv as pacsv
 from finintel.errors import InputError, MissingDependencyError
 from finintel.ingest._util import check_size, decode_text
 
-__all__ = ["HEAD_ROWS", "Sheet", "cell_text", "head_rows", "is_excel", "load_sheet", "normalise_header", "split_grid"]
+__all__ = [
+    "HEAD_ROWS",
+    "Sheet",
+    "cell_text",
+    "head_rows",
+    "is_excel",
+    "is_html_table",
+    "load_sheet",
+    "normalise_header",
+    "split_grid",
+]
 
 HEAD_ROWS = 60
 """How many rows from the top are searched for the header row."""
@@ -68,8 +78,14 @@ def normalise_header(text: str) -> str:
 
 
 def is_excel(head: bytes) -> bool:
-    """True for an .xls (OLE2) or .xlsx (zip) file by its first bytes."""
-    return head.startswith(XLS_MAGIC) or head.startswith(ZIP_MAGIC)
+    """True for an .xls (OLE2), .xlsx (zip) or an HTML table saved as .xls, by the first bytes."""
+    return head.startswith(XLS_MAGIC) or head.startswith(ZIP_MAGIC) or is_html_table(head)
+
+
+def is_html_table(head: bytes) -> bool:
+    """True for an HTML page holding a table (what many portals export as "Excel")."""
+    start = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head")) and b"<t" in head.lower()
 
 
 def cell_text(value: Any) -> str:
@@ -147,9 +163,10 @@ def load_sheet(
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("the file is empty; expected a statement with a header row", path=str(path))
-    if is_excel(raw[:8]):
+    if is_excel(raw[:4096]):
         grid, name = _excel_rows(path, sheet=sheet)
-        return split_grid(path, grid, find_header, kind="excel", sheet_name=name, describe=describe)
+        kind = "html" if is_html_table(raw[:4096]) else "excel"
+        return split_grid(path, grid, find_header, kind=kind, sheet_name=name, describe=describe)
     encodings = (encoding,) if encoding else ("utf-8",)
     text, enc = decode_text(path, raw, encodings)
     head_text = text[: 1 << 16].lstrip("\ufeff")
@@ -280,7 +297,9 @@ def split_grid(
 
 def _excel_rows(path: Path, *, sheet: str | int | None = None, limit: int | None = None) -> tuple[list[list[str]], str]:
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(4096)
+    if is_html_table(head):
+        return _html_rows(path, limit)
     if head.startswith(XLS_MAGIC):
         return _xls_rows(path, sheet, limit)
     return _xlsx_rows(path, sheet, limit)
@@ -330,6 +349,23 @@ def _xlsx_rows(path: Path, sheet: str | int | None, limit: int | None) -> tuple[
         return out, str(ws.title)
     finally:
         book.close()
+
+
+def _html_rows(path: Path, limit: int | None) -> tuple[list[list[str]], str]:
+    """Rows of every ``<tr>`` in document order (metadata tables first, then the statement table)."""
+    from lxml import etree, html
+
+    parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+    try:
+        doc = html.fromstring(path.read_bytes(), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(f"cannot read the HTML table: {exc}", path=str(path)) from None
+    out: list[list[str]] = []
+    for tr in doc.iter("tr"):
+        out.append([" ".join(cell.text_content().split()) for cell in tr if cell.tag in ("td", "th")])
+        if limit is not None and len(out) >= limit:
+            break
+    return out, "html"
 
 
 def _pick_sheet(path: Path, sheets: list[Any], wanted: str | int | None, size: Callable[[Any], int]) -> Any:

@@ -192,7 +192,7 @@ def _sniff_csv(path: Path, head: bytes) -> bool | str:
 
 def _sniff_excel(path: Path, head: bytes) -> bool | str:
     if not is_excel(head):
-        return "not an Excel workbook (.xls or .xlsx)"
+        return "not an Excel workbook (.xls, .xlsx, or an HTML table saved as .xls)"
     verdict = sniff_header(path, head, BANK)
     if verdict is not True:
         return verdict

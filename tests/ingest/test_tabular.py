@@ -272,3 +272,22 @@ def test_phone_keys_match_guess_key() -> None:
     values = local + intl + ["0****393", "12345", "not a phone"]
     for country in ("KE", "UG", "ET", "DJ"):
         assert phone_keys(pa.array(values), country).to_pylist() == [guess_key(v, country) for v in values]
+
+
+def test_html_table_saved_as_xls(tmp_path: Path) -> None:
+    p = tmp_path / "statement.xls"
+    p.write_text(
+        "<html><head><meta charset='utf-8'></head><body>"
+        "<table><tr><td>Account Number:</td><td>0123456789</td></tr><tr><td>Currency:</td><td>UGX</td></tr></table>"
+        "<table><tr><th>Posting Date</th><th>Particulars</th><th>Debit</th><th>Credit</th><th>Balance</th></tr>"
+        "<tr><td>02/06/2024</td><td>Transfer to 0772123456 &amp; co</td><td>1,000.00</td><td></td><td>9,000.00</td></tr>"
+        "<tr><td>03/06/2024</td><td>Deposit</td><td></td><td>500.00</td><td>9,500.00</td></tr></table></body></html>"
+    )
+    fr = fi.read(p, institution="Stanbic Bank Uganda", country="UG")
+    tx = fr.transactions
+    assert fr.format == "bank_excel" and fr.report["sheet"] == "html" and fr.report["header_row"] == 3
+    assert tx["source_row"].tolist() == [4, 5] and tx["currency"].unique().tolist() == ["UGX"]
+    assert (
+        tx.at[0, "sender"] == "acct:STANBIC-BANK-UGANDA/0123456789" and tx.at[0, "receiver"] == "msisdn:+256772123456"
+    )
+    assert tx.at[0, "description"] == "Transfer to 0772123456 & co" and tx["amount"].tolist() == [1000.0, 500.0]
