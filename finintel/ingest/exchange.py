@@ -26,6 +26,10 @@ How exchange activity maps to the canonical frame (one row per movement, nothing
   e-mail named in the export when there is one (keyed with ``guess_key``; a Coinbase
   e-mail becomes ``exch:coinbase/<email>``), else ``exch:<exchange>/<user>/external``.
   On-chain deposit/withdrawal rows get the chain in the currency (``USDT-TRC20``).
+* The fiat side of a Coinbase buy or sell (``Transfer Total``, ``Total (inclusive of fees)``)
+  is a second leg of the trade: from the user's funding source ``exch:coinbase/<user>/funding``
+  (bank or card, named in ``attributes["payment_method"]``) in the old wallet export, from the
+  user's fiat wallet in the Transactions report.
 * Transfers between the user's own exchange wallets (Spot <-> Funding, Earn) go through
   ``exch:<exchange>/<user>/internal``.
 
@@ -412,7 +416,7 @@ def _coinbase_wallet(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str
         "chain_hash": chash,
         "trade_group": f"coinbase:{line}" if kind == "trade" else None,
     }
-    return [
+    legs = [
         _tx(
             ctx,
             line,
@@ -427,6 +431,19 @@ def _coinbase_wallet(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str
             description=rec.get("notes") or None,
         )
     ]
+    fiat_currency = (rec.get("transfertotalcurrency") or "").strip()
+    if total and fiat_currency:  # the fiat side of a buy or sell, fees included, to/from the user's funding source
+        try:
+            paid = abs(Decimal(total.replace(",", "")))
+        except InvalidOperation:
+            raise _Reject("transfertotal", f"expected a number, got {total!r}") from None
+        funding = f"{user}/funding"
+        s, r = (funding, f"{user}/convert") if amount > 0 else (f"{user}/convert", funding)
+        fiat = {**attrs, "side": "given" if amount > 0 else "received"}
+        legs.append(
+            _tx(ctx, line, 2, ts, s, r, paid, fiat_currency, "trade", fiat, description=rec.get("notes") or None)
+        )
+    return legs
 
 
 _CONVERTED = re.compile(r"Converted\s+([\d.,]+)\s+(\w+)\s+to\s+([\d.,]+)\s+(\w+)", re.I)

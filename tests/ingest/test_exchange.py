@@ -44,14 +44,19 @@ def test_binance_transaction_history(shared_samples):
 def test_coinbase_wallet_export(shared_samples):
     fr = fi.read(shared_samples / "crypto_exchange" / "yabc_coinbase_sample_coinbase.csv")
     tx = fr.transactions
-    assert fr.report["variant"] == "coinbase_wallet" and (len(tx), len(fr.rejects)) == (28, 0)
+    assert fr.report["variant"] == "coinbase_wallet" and (len(tx), len(fr.rejects)) == (41, 0)  # 28 rows + 13 fiat legs
     user = "exch:coinbase/cafebabe"  # from the "User,<email>,<id>" preamble line
     assert net(tx, user, "BTC") == Decimal("18.128")  # the Balance column of the last row
     assert tx.iloc[0]["timestamp"] == pd.Timestamp("2007-05-06 01:12", tz="UTC")
     assert tx.iloc[0]["source_row"] == 6
     a = json.loads(tx.iloc[0]["attributes"])
     assert (a["kind"], a["transfer_total"], a["transfer_fee"]) == ("trade", "275", "7.46")
-    assert tx.iloc[4][["sender", "receiver"]].tolist() == [user, user + "/external"]
+    sends = tx[tx["attributes"].map(lambda a: json.loads(a)["kind"]) == "send"]
+    assert sends.iloc[0][["sender", "receiver", "source_row"]].tolist() == [user, user + "/external", 10]
+    # fiat legs: 12 buys paid 5137.53 USD from the funding source, one sell returned 1993.93
+    usd = tx[tx["currency"] == "USD"]
+    assert usd.loc[usd["sender"] == user + "/funding", "amount_exact"].sum() == Decimal("5137.53")
+    assert usd.loc[usd["receiver"] == user + "/funding", "amount_exact"].tolist() == [Decimal("1993.93")]
 
 
 @pytest.mark.samples
