@@ -233,7 +233,7 @@ def temporal_cycles(
 
     From each start edge ``u -> v`` (amount ``a0`` at ``t0``) a depth-first search follows
     edges of the same currency that are no earlier than the previous hop, no later than
-    ``t0 + window``, with amounts between ``min_return * a0`` and ``a0 / min_return``, never
+    ``t0 + window``, with amounts between ``min_return * a0`` and ``a0``, never
     revisiting an account, up to `max_length` hops, until an edge returns to ``u``. The
     search from one start edge stops after `max_steps` expansions (hubs with thousands
     of edges in the window). Rotations of one cycle (possible when hops share a timestamp)
@@ -268,7 +268,7 @@ def _cycle_from(
 ) -> tuple[int, ...] | None:
     home = int(E.src[e0])
     a0 = float(E.amount[e0])
-    lo_a, hi_a = min_return * a0, a0 / min_return
+    lo_a, hi_a = min_return * a0, a0 * (1 + 1e-9)
     t_end = int(E.t[e0]) + window_us
     cur = E.cur[e0]
     best: tuple[int, ...] | None = None

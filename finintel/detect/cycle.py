@@ -33,8 +33,8 @@ def cycle(
     *,
     max_length: int = 6,
     min_length: int = 2,
-    window: str = "30D",
-    slow_window: str = "180D",
+    window: str = "7D",
+    slow_window: str = "90D",
     min_return: float = 0.8,
     min_amount: float = 0.0,
     reporting_threshold: float = 10_000.0,
@@ -46,8 +46,9 @@ def cycle(
     A cycle is a simple loop ``a -> b -> ... -> a`` of 2 to `max_length` transfers in one
     currency where each hop happens no earlier than the one before, the whole loop closes
     within `window` (a *fast* cycle) or `slow_window` (a *slow*, structural one, scored
-    lower), and every hop carries between ``min_return`` and ``1 / min_return`` times the
-    first leg, so the closing leg returns at least ``min_return`` of what left. Cycles over
+    lower), and every hop carries between ``min_return`` and 1 times the first leg, so the
+    closing leg returns at least ``min_return`` of what left (more coming back than left is
+    new money, not the same). Cycles over
     the same accounts that follow one another (gaps under `window`) make one alert; each
     transfer is evidence for one loop only (earlier and fast loops first).
 
@@ -58,9 +59,9 @@ def cycle(
     max_length, min_length : int, default 6 and 2
         Most and fewest hops in a loop (2 to 10). Two-hop loops are also plain loan repayments;
         raise `min_length` to 3 to see only loops through a third party.
-    window : str, default "30D"
+    window : str, default "7D"
         Longest time from the first to the last hop of a fast cycle.
-    slow_window : str, default "180D"
+    slow_window : str, default "90D"
         Longest time for a slow cycle; slow cycles sharing a transfer with a fast one are dropped.
     min_return : float, default 0.8
         Smallest share of the first leg each hop, and so the returning leg, must carry.
@@ -85,9 +86,11 @@ def cycle(
 
     Notes
     -----
-    Score in [0, 1]: ``pace * (0.6 + 0.2 * r + 0.2 * v)`` where ``pace`` is 1 for a fast and
-    0.6 for a slow cycle, ``r = (returned_fraction - min_return) / (1 - min_return)`` clipped to
-    [0, 1] and ``v = min(1, total_out / reporting_threshold)``.
+    Score in [0, 1]: ``pace * (0.5 + 0.2 * r + 0.15 * h + 0.15 * v)`` where ``pace`` is 1 for
+    a fast and 0.6 for a slow cycle, ``r = (returned_fraction - min_return) / (1 - min_return)``
+    clipped to [0, 1], ``h = min(1, (hops - 1) / 2)`` (a two-hop back-and-forth between one
+    person's bank account and wallet is common; a loop through three or more parties is
+    not) and ``v = min(1, total_out / reporting_threshold)``.
     The search never enumerates the cycles of the whole graph: it trims the graph to its
     directed 2-core, then runs a depth-first search from each remaining transfer bounded by
     hops, time, amount band and `max_steps`. Transfers in different currencies are never
@@ -193,7 +196,8 @@ def _alert(
     longest = int(max(E.t[c[-1]] - E.t[c[0]] for c in episode))
     r = float(np.clip((fraction - min_return) / (1 - min_return), 0, 1)) if min_return < 1 else 1.0
     v = min(1.0, out / reporting_threshold) if reporting_threshold > 0 else 1.0
-    score = round(multiplier * (0.6 + 0.2 * r + 0.2 * v), 4)
+    h = min(1.0, (len(first) - 1) / 2)
+    score = round(multiplier * (0.5 + 0.2 * r + 0.15 * h + 0.15 * v), 4)
     currency = str(E.currencies[E.cur[first[0]]]) or None
     origin = members[0]
     via = ", ".join(members[1:])
