@@ -8,7 +8,8 @@ Three export kinds share this reader, told apart by their header:
 * ``internal`` -- "Internal Txns": ``ParentTxFrom``, ``ParentTxTo``, ``TxTo``, ``Value_IN/OUT``;
 * ``token`` -- "ERC-20 Token Txns" (``TokenValue``/``Value``/``Quantity``, ``TokenSymbol``),
   also the renamed headers (``Transaction Hash``, ``Date Time (UTC)``, ``Token Symbol``...);
-  NFT exports with a ``TokenId`` column are read as one token per row.
+  NFT exports (a ``TokenId`` column) count tokens: 1 per ERC-721 row, ``TokenValue`` for
+  ERC-1155, in currency ``<symbol>-NFT`` with the token id in ``attributes``.
 
 Rows move value from ``From`` to ``To`` (``ContractAddress`` for a contract creation). The
 amount is ``Value_IN`` when the subject received, else ``Value_OUT`` (never the sign),
