@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ from finintel.schema.keys import bank_account_key, guess_key
 
 from . import _tabular_parse as P
 from ._tabular_profile import (
+    BANK_ALIASES,
     BANK_IN_TEXT,
     STATUS_WORDS,
     Counterparties,
@@ -78,12 +81,28 @@ def read_statement(
             f"unknown option(s) {', '.join(sorted(unknown))} for the {profile.name} reader", path=str(path)
         )
     if institution or country:
-        from dataclasses import replace
-
         profile = replace(profile, institution=institution or profile.institution, country=country or profile.country)
     mapping = dict(mapping or {})
     if id_column:
         mapping["id"] = id_column
+    known = (
+        set(profile.aliases)
+        | set(BANK_ALIASES)
+        | {"id", "sender", "receiver", "sender_name", "receiver_name", "type", "fee"}
+    )
+    wrong = sorted(set(mapping) - known)
+    if wrong:
+        raise InputError(
+            f"unknown role(s) {', '.join(map(repr, wrong))} in mapping=; roles are {', '.join(sorted(known))}",
+            path=str(path),
+        )
+    zone = tz or profile.tz
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone tz={zone!r}; expected an IANA name like 'Africa/Nairobi' or 'UTC'", path=str(path)
+        ) from None
     aliases = profile.aliases
 
     def describe(rows: Any) -> str:
@@ -360,6 +379,10 @@ class _Builder:
 
     def _owner(self, account: str | None, meta: Mapping[str, str]) -> tuple[str, str]:
         prof = self.profile
+        if prof.institution == "UNKNOWN":  # the statement names its bank: use it for the holder's key
+            inst = meta_value(meta, "institution") or meta.get("bank code")
+            if inst:
+                prof = self.profile = replace(prof, institution=inst)
         if account:
             return prof.account_key(account), "account= option"
         if prof.owner_key is not None:
@@ -368,12 +391,9 @@ class _Builder:
                 return got
         number = meta_value(meta, "account")
         if number:
-            inst = meta_value(meta, "institution") or meta.get("bank code") or prof.institution
             if prof.channel == "mobile_money":
                 return prof.account_key(number), "statement header"
-            return bank_account_key(
-                number, inst if prof.institution == "UNKNOWN" else prof.institution
-            ), "statement header"
+            return bank_account_key(number, prof.institution), "statement header"
         return (
             f"acct:UNKNOWN/{self.sha[:8]}",
             "derived from the file's SHA-256: the statement names no account; pass account=",
@@ -507,7 +527,7 @@ class _Builder:
                     "account": owner,
                     "party_id": party_id,
                     "role": "holder",
-                    "institution": self.profile.institution,
+                    "institution": None if self.profile.institution == "UNKNOWN" else self.profile.institution,
                     "account_name": holder,
                     "currency": None if ccy is None else str(ccy),
                     "attributes": attrs,

@@ -291,3 +291,14 @@ def test_html_table_saved_as_xls(tmp_path: Path) -> None:
         tx.at[0, "sender"] == "acct:STANBIC-BANK-UGANDA/0123456789" and tx.at[0, "receiver"] == "msisdn:+256772123456"
     )
     assert tx.at[0, "description"] == "Transfer to 0772123456 & co" and tx["amount"].tolist() == [1000.0, 500.0]
+
+
+def test_bad_options_are_named(tmp_path: Path) -> None:
+    p = tmp_path / "o.csv"
+    p.write_text("Bank Name,Dashen Bank\nDate,Amount\n01/02/2024,5\n")
+    with pytest.raises(InputError, match="unknown time zone tz='Mars/Base'"):
+        read_tabular(p, tz="Mars/Base")
+    with pytest.raises(InputError, match="unknown role\\(s\\) 'timestmp' in mapping="):
+        read_tabular(p, mapping={"timestmp": "Date"})
+    # the statement's "Bank Name" line names the institution of the holder's key, with or without account=
+    assert fi.read(p, account="77").transactions.at[0, "receiver"] == "acct:DASHEN-BANK/77"
