@@ -234,7 +234,8 @@ def _read_statement(
                 )
             )
         return
-    owner = _owner_key(raw25, bank)
+    opening = data.get("final_opening_balance") or data.get("intermediate_opening_balance")
+    owner = _owner_key(raw25, bank, str(getattr(getattr(opening, "amount", None), "currency", "") or ""))
     mtype = "MT942" if any(h.startswith((":34F:", ":13D:", ":13:")) for h in header) else "MT940"
     for (first, stop), tr in zip(spans, parsed, strict=True):
         raw = "\n".join(lines[first:stop])
@@ -309,8 +310,15 @@ def check_statement_line(line: str) -> str | None:
     return None
 
 
-def _owner_key(raw25: str, bank: str | None) -> str:
+def _owner_key(raw25: str, bank: str | None, currency: str = "") -> str:
+    """Key of the statement account; a currency code glued to a plain number (``0100234567890KES``) is dropped.
+
+    >>> _owner_key("0100234567890KES", "KCBLKENX", "KES"), _owner_key("BPHKPLPK/320000546101", None)
+    ('acct:KCBLKENX/0100234567890', 'acct:BPHKPLPK/320000546101')
+    """
     value = re.sub(r"\s", "", raw25)
+    if currency and value.endswith(currency) and re.fullmatch(r"[\d/\-]+", value[: -len(currency)]):
+        value = value[: -len(currency)]
     m = re.fullmatch(r"([A-Z]{2}\d{2}[A-Z0-9]{10,30}?)([A-Z]{3})?", value)
     if m and is_valid_iban(m.group(1)):
         return iban_key(m.group(1))
