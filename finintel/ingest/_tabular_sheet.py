@@ -115,11 +115,11 @@ def cell_text(value: Any) -> str:
 
 
 def head_rows(
-    path: Path, head: bytes, *, encoding: str | None = None, n: int = HEAD_ROWS
+    path: Path, head: bytes, *, encoding: str | None = None, n: int = HEAD_ROWS, prefer: HeaderFinder | None = None
 ) -> tuple[list[list[str]], str]:
     """The first `n` rows of a CSV (from `head` bytes) or Excel file, as text, and the delimiter ('' for Excel)."""
     if is_excel(head):
-        return _excel_rows(path, limit=n)[0], ""
+        return _excel_rows(path, limit=n, prefer=prefer)[0], ""
     text = head.decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
     lines = text.splitlines()[:n]
     delim = _guess_delimiter(lines)
@@ -164,7 +164,7 @@ def load_sheet(
     if not raw.strip():
         raise InputError("the file is empty; expected a statement with a header row", path=str(path))
     if is_excel(raw[:4096]):
-        grid, name = _excel_rows(path, sheet=sheet)
+        grid, name = _excel_rows(path, sheet=sheet, prefer=find_header)
         kind = "html" if is_html_table(raw[:4096]) else "excel"
         return split_grid(path, grid, find_header, kind=kind, sheet_name=name, describe=describe)
     encodings = (encoding,) if encoding else ("utf-8",)
@@ -295,17 +295,22 @@ def split_grid(
     )
 
 
-def _excel_rows(path: Path, *, sheet: str | int | None = None, limit: int | None = None) -> tuple[list[list[str]], str]:
+def _excel_rows(
+    path: Path, *, sheet: str | int | None = None, limit: int | None = None, prefer: HeaderFinder | None = None
+) -> tuple[list[list[str]], str]:
+    """Rows of one sheet as text: `sheet` if given, else the first sheet where `prefer` finds a header."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if is_html_table(head):
         return _html_rows(path, limit)
     if head.startswith(XLS_MAGIC):
-        return _xls_rows(path, sheet, limit)
-    return _xlsx_rows(path, sheet, limit)
+        return _xls_rows(path, sheet, limit, prefer)
+    return _xlsx_rows(path, sheet, limit, prefer)
 
 
-def _xls_rows(path: Path, sheet: str | int | None, limit: int | None) -> tuple[list[list[str]], str]:
+def _xls_rows(
+    path: Path, sheet: str | int | None, limit: int | None, prefer: HeaderFinder | None
+) -> tuple[list[list[str]], str]:
     try:
         import xlrd
     except ImportError as exc:  # pragma: no cover - xlrd is a dependency
@@ -314,11 +319,10 @@ def _xls_rows(path: Path, sheet: str | int | None, limit: int | None) -> tuple[l
         book = xlrd.open_workbook(str(path), on_demand=True)
     except Exception as exc:
         raise InputError(f"cannot open as an Excel 97-2003 (.xls) workbook: {exc}", path=str(path)) from None
-    try:
-        ws = _pick_sheet(path, [book.sheet_by_index(i) for i in range(book.nsheets)], sheet, lambda s: int(s.nrows))
-        n = ws.nrows if limit is None else min(limit, ws.nrows)
+
+    def rows(ws: Any, lim: int | None) -> list[list[str]]:
         out = []
-        for i in range(n):
+        for i in range(ws.nrows if lim is None else min(lim, ws.nrows)):
             row = []
             for c in ws.row(i):
                 if c.ctype == xlrd.XL_CELL_DATE:
@@ -328,12 +332,19 @@ def _xls_rows(path: Path, sheet: str | int | None, limit: int | None) -> tuple[l
                 else:
                     row.append(cell_text(c.value))
             out.append(row)
-        return out, str(ws.name)
+        return out
+
+    try:
+        sheets = [book.sheet_by_index(i) for i in range(book.nsheets)]
+        ws = _pick_sheet(path, sheets, sheet, lambda s: int(s.nrows), prefer, lambda s: rows(s, HEAD_ROWS))
+        return rows(ws, limit), str(ws.name)
     finally:
         book.release_resources()
 
 
-def _xlsx_rows(path: Path, sheet: str | int | None, limit: int | None) -> tuple[list[list[str]], str]:
+def _xlsx_rows(
+    path: Path, sheet: str | int | None, limit: int | None, prefer: HeaderFinder | None
+) -> tuple[list[list[str]], str]:
     import zipfile
 
     import openpyxl
@@ -343,10 +354,15 @@ def _xlsx_rows(path: Path, sheet: str | int | None, limit: int | None) -> tuple[
         book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputError(f"cannot open as an Excel (.xlsx) workbook: {exc}", path=str(path)) from None
+
+    def rows(ws: Any, lim: int | None) -> list[list[str]]:
+        return [[cell_text(v) for v in r] for r in ws.iter_rows(values_only=True, max_row=lim)]
+
     try:
-        ws = _pick_sheet(path, list(book.worksheets), sheet, lambda s: int(s.max_row or 0))
-        out = [[cell_text(v) for v in r] for r in ws.iter_rows(values_only=True, max_row=limit)]
-        return out, str(ws.title)
+        ws = _pick_sheet(
+            path, list(book.worksheets), sheet, lambda s: int(s.max_row or 0), prefer, lambda s: rows(s, HEAD_ROWS)
+        )
+        return rows(ws, limit), str(ws.title)
     finally:
         book.close()
 
@@ -368,9 +384,22 @@ def _html_rows(path: Path, limit: int | None) -> tuple[list[list[str]], str]:
     return out, "html"
 
 
-def _pick_sheet(path: Path, sheets: list[Any], wanted: str | int | None, size: Callable[[Any], int]) -> Any:
+def _pick_sheet(
+    path: Path,
+    sheets: list[Any],
+    wanted: str | int | None,
+    size: Callable[[Any], int],
+    prefer: HeaderFinder | None = None,
+    head: Callable[[Any], list[list[str]]] | None = None,
+) -> Any:
+    if not sheets:
+        raise InputError("the workbook has no sheets", path=str(path))
     if wanted is None:
         nonempty = [s for s in sheets if size(s) > 0]
+        if prefer is not None and head is not None and len(nonempty) > 1:
+            for s in nonempty:  # a cover or summary sheet first: take the first sheet with a statement header
+                if prefer(head(s)) is not None:
+                    return s
         return nonempty[0] if nonempty else sheets[0]
     if isinstance(wanted, int):
         if not 0 <= wanted < len(sheets):

@@ -169,7 +169,7 @@ def claimed_by(path: Path, head: bytes, me: str) -> str | None:
 def sniff_header(path: Path, head: bytes, profile: Profile) -> bool | str:
     """True when a header row with a date and an amount column is among the first rows."""
     try:
-        rows, _ = head_rows(path, head)
+        rows, _ = head_rows(path, head, prefer=lambda r: find_header(r, profile.aliases))
     except Exception as exc:
         return f"cannot read as a table: {exc}"
     idx = find_header(rows, profile.aliases)

@@ -302,3 +302,17 @@ def test_bad_options_are_named(tmp_path: Path) -> None:
         read_tabular(p, mapping={"timestmp": "Date"})
     # the statement's "Bank Name" line names the institution of the holder's key, with or without account=
     assert fi.read(p, account="77").transactions.at[0, "receiver"] == "acct:DASHEN-BANK/77"
+
+
+def test_excel_statement_on_second_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    cover = wb.active
+    cover.title = "Cover"
+    cover.append(["Statement for", "JANE"])
+    data = wb.create_sheet("Transactions")
+    data.append(["Date", "Narrative", "Amount"])
+    data.append(["2024-05-02", "salary", 700])
+    p = tmp_path / "two.xlsx"
+    wb.save(p)
+    fr = fi.read(p, currency="KES")
+    assert fr.report["sheet"] == "Transactions" and fr.transactions["amount"].tolist() == [700.0]
