@@ -12,6 +12,10 @@ named in the ``:86:`` information field that follows it:
   (``:34F:`` in an MT942). The timestamp is the value date at midnight in `tz`
   (default UTC); the entry date, funds code, transaction type, references and
   supplementary details go to ``attributes``.
+* ``tx_id`` is a hash of the account, the ``:61:`` line and the ``:86:`` text (and a count
+  for identical entries), not of the file: the same entry in overlapping statements (an
+  MT942 and the day's MT940, a monthly and a quarterly export) gets the same id, and the
+  case store keeps it once.
 * The counterparty key comes from ``:86:``: an IBAN (German ``?31``/``?38``
   sub-fields, ING/ABN ``/CNTP/`` or ``/IBAN/`` tags, Polish ``Z RACH.:``), else a
   mobile-money wallet when free text names one (``MPESA C2B 254712345678 JANE DOE``:
@@ -29,6 +33,7 @@ the rest of the statement is kept.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import date
@@ -39,8 +44,8 @@ from typing import Any
 import pandas as pd
 
 from finintel.errors import InputError
-from finintel.ingest._registry import Frames, file_sha256, register_reader
-from finintel.ingest._util import check_size, decode_text, reject, rejects_frame, row_tx_id
+from finintel.ingest._registry import Frames, register_reader
+from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
 from finintel.schema import frames as F
 from finintel.schema.keys import bank_account_key, iban_key, is_valid_iban, normalize_msisdn
 
@@ -131,7 +136,6 @@ def read_mt940(
     check_size(path)
     encodings = (encoding,) if encoding else ("utf-8", "cp1252")
     text, _enc = decode_text(path, encodings=encodings)
-    sha = file_sha256(path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(":20:")]
     if not starts:
@@ -148,7 +152,7 @@ def read_mt940(
         preamble = lines[(starts[k - 1] if k else 0) : start]
         bank = institution or _header_bic(preamble)
         statements += 1
-        _read_statement(lines, start, end, bank, sha, (tz, country), rows, rejects, accounts)
+        _read_statement(lines, start, end, bank, (tz, country), rows, rejects, accounts)
     tx = pd.DataFrame(rows) if rows else F.empty(F.TRANSACTIONS)
     return Frames(
         transactions=tx,
@@ -202,13 +206,13 @@ def _read_statement(
     start: int,
     end: int,
     bank: str | None,
-    sha: str,
     where: tuple[str, str],
     rows: list[dict[str, Any]],
     rejects: list[dict[str, Any]],
     accounts: dict[str, dict[str, Any]],
 ) -> None:
     header, spans = _blocks(lines, start, end)
+    seen: dict[str, int] = {}
     body = "\n".join(lines[start:end]) + "\n"
     try:
         whole = _parse(body)
@@ -261,7 +265,7 @@ def _read_statement(
                 )
                 continue
             tr = one[0]
-        rows.append(_row(tr.data, lines, first, stop, owner, raw25, data, mtype, sha, where))
+        rows.append(_row(tr.data, lines, first, stop, owner, raw25, data, mtype, seen, where))
     cur = next((r["currency"] for r in reversed(rows) if r["sender"] == owner or r["receiver"] == owner), None)
     accounts.setdefault(
         owner,
@@ -338,7 +342,7 @@ def _row(
     raw25: str,
     stmt: dict[str, Any],
     mtype: str,
-    sha: str,
+    seen: dict[str, int],
     where: tuple[str, str],
 ) -> dict[str, Any]:
     tz, country = where
@@ -347,7 +351,11 @@ def _row(
     info = parse_information(info_lines, country)
     mark = str(d.get("status") or "")
     amount = abs(Decimal(d["amount"].amount))
-    tx_id = row_tx_id("mt940", sha, first + 1)
+    # content-based id: the same entry in two overlapping statements (a daily MT942 and the month's
+    # MT940) gets the same id, so the case store keeps it once; n tells identical entries apart
+    content = "\n".join([owner, lines[first].strip(), re.sub(r"\s+", " ", "".join(info_lines)).strip()])
+    seen[content] = seen.get(content, 0) + 1
+    tx_id = "mt940:" + hashlib.sha1(f"{content}\n{seen[content]}".encode()).hexdigest()[:20]
     cp_key, basis = _counterparty_key(info, tx_id)
     value_date: date = d["date"]
     ts = pd.Timestamp(value_date.year, value_date.month, value_date.day).tz_localize(tz).tz_convert("UTC")

@@ -206,3 +206,22 @@ def test_bank_to_mpesa_entry_keys_the_wallet(tmp_path):
         "JOHN OKELLO",
     ]
     assert attrs(tx, 0)["counterparty_key_from"] == "msisdn"
+
+
+def test_overlapping_statements_give_the_same_ids(tmp_path):
+    entry = ":61:2403010301D250,50NTRFNONREF//B1\n:86:?20rent?32JANE DOE\n"
+    twice = ":61:2403010301D99,NTRFNONREF\n:86:?20coffee\n" * 2
+    daily = tmp_path / "day.sta"
+    daily.write_text(
+        ":20:D1\n:25:KCBLKENX/1234567890\n:28C:1/1\n:60F:C240301KES1000,00\n" + entry + twice + ":62F:C240301KES0,\n-\n"
+    )
+    month = tmp_path / "month.sta"
+    month.write_text(
+        ":20:M3\n:25:KCBLKENX/1234567890\n:28C:3/1\n:60F:C240229KES1000,00\n:61:2402290229C5,NTRFNONREF\n"
+        + entry
+        + twice
+        + "-\n"
+    )
+    a, b = fi.read(daily).transactions, fi.read(month).transactions
+    assert a["tx_id"].is_unique and len(a) == 3  # the two identical coffees stay two
+    assert a["tx_id"].tolist() == b["tx_id"].tolist()[1:]
