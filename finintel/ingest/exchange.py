@@ -34,11 +34,13 @@ How exchange activity maps to the canonical frame (one row per movement, nothing
   ``exch:<exchange>/<user>/internal``.
 
 Signed amounts give the direction; a row whose amount is zero or unreadable is rejected
-with its line and column. ``tx_id`` is a hash of file and line (plus the leg number).
+with its line and column. ``tx_id`` is ``<exchange>:<hash of the row's content>:<leg>`` (a
+count tells identical rows apart), so the same row in two overlapping exports has the same id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -49,7 +51,7 @@ import pandas as pd
 
 from finintel.errors import InputError
 from finintel.ingest._registry import Frames, file_sha256, register_reader
-from finintel.ingest._util import check_size, decode_text, reject, rejects_frame, row_tx_id
+from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
 from finintel.ingest.etherscan import csv_records
 from finintel.schema import frames as F
 from finintel.schema.keys import guess_key
@@ -190,7 +192,13 @@ def read_exchange(
         "coinbase_report": _coinbase_report,
         "coinbase_pro": _coinbase_pro,
     }[variant]
+    seen: dict[str, int] = {}
     for line, rec, raw in rows:
+        # content-based id: the same row in two overlapping exports gets the same tx_id (the case keeps it once)
+        who = "" if rec.get("userid", "").strip() else ctx.user_key()  # a row naming its user needs no file-level user
+        content = "|".join([variant, who, *raw.values()])
+        seen[content] = seen.get(content, 0) + 1
+        ctx.row_id = hashlib.sha1(f"{content}|{seen[content]}".encode()).hexdigest()[:20]
         try:
             out.extend(handler(rec, line, ctx))
         except _Reject as r:
@@ -230,6 +238,7 @@ class _Ctx:
                 if parts and parts[0] == "User" and len(parts) > 2 and parts[2]:
                     self.user = parts[2]
         self.users: set[str] = set()
+        self.row_id = ""
 
     def user_key(self, uid: str | None = None) -> str:
         who = uid or self.user or f"file-{self.sha[:8]}"
@@ -279,7 +288,7 @@ def _tx(
 ) -> dict[str, Any]:
     a = {"kind": kind, "variant": ctx.variant, **{k: v for k, v in attrs.items() if v not in (None, "")}}
     return {
-        "tx_id": row_tx_id(ctx.exchange, ctx.sha, f"{line}:{leg}"),
+        "tx_id": f"{ctx.exchange}:{ctx.row_id}:{leg}",
         "timestamp": ts,
         "sender": sender,
         "receiver": receiver,

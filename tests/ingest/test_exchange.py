@@ -139,3 +139,13 @@ def test_binance_history_without_user_id_column(tmp_path):
         ["exch:binance/kamau/external", "exch:binance/kamau"],
         ["exch:binance/kamau", "exch:binance/kamau/external"],
     ]
+
+
+@pytest.mark.samples
+def test_overlapping_binance_exports_share_ids(shared_samples, tmp_path):
+    src = (shared_samples / "crypto_exchange" / "privatefolio_binance.csv").read_text().splitlines()
+    part = tmp_path / "first_half.csv"
+    part.write_text("\n".join(src[:10]) + "\n")
+    whole = fi.read(shared_samples / "crypto_exchange" / "privatefolio_binance.csv").transactions
+    assert whole["tx_id"].is_unique
+    assert fi.read(part).transactions["tx_id"].tolist() == whole["tx_id"].tolist()[:9]
