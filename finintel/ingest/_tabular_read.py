@@ -21,16 +21,14 @@ import pyarrow.compute as pc
 from finintel.errors import InputError
 from finintel.ingest._registry import Frames, file_sha256
 from finintel.schema import frames as F
-from finintel.schema.keys import bank_account_key, guess_key
 
 from . import _tabular_parse as P
+from ._tabular_parties import PartiesMixin
 from ._tabular_profile import (
     BANK_ALIASES,
-    BANK_IN_TEXT,
     STATUS_WORDS,
     Counterparties,
     Profile,
-    bank_institution,
     describe_expected,
     find_header,
     has_required,
@@ -45,8 +43,6 @@ from ._tabular_sheet import Sheet, load_sheet, normalise_header, split_grid
 __all__ = ["read_statement"]
 
 _NULL = pa.scalar(None, pa.string())
-_CASH = r"(?i)\b(cash|atm|teller|counter (deposit|withdrawal))\b"
-_ID_IN_TEXT = r"(?P<id>\+?\b\d[\d ]{7,14}\d\b|\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b|\b0x[0-9a-fA-F]{40}\b|\bT[1-9A-HJ-NP-Za-km-z]{33}\b)"
 
 
 def read_statement(
@@ -147,7 +143,7 @@ def read_statement(
     )
 
 
-class _Builder:
+class _Builder(PartiesMixin):
     def __init__(self, path: Path, sh: Sheet, profile: Profile, roles: dict[str, int], sha: str) -> None:
         self.path, self.sh, self.profile, self.roles, self.sha = path, sh, profile, roles, sha
         body = sh.body
@@ -377,82 +373,6 @@ class _Builder:
         )
         return words
 
-    def _owner(self, account: str | None, meta: Mapping[str, str]) -> tuple[str, str]:
-        prof = self.profile
-        if prof.institution == "UNKNOWN":  # the statement names its bank: use it for the holder's key
-            inst = meta_value(meta, "institution") or meta.get("bank code")
-            if inst:
-                prof = self.profile = replace(prof, institution=inst)
-        if account:
-            return prof.account_key(account), "account= option"
-        if prof.owner_key is not None:
-            got = prof.owner_key(meta, prof)
-            if got:
-                return got
-        number = meta_value(meta, "account")
-        if number:
-            if prof.channel == "mobile_money":
-                return prof.account_key(number), "statement header"
-            return bank_account_key(number, prof.institution), "statement header"
-        return (
-            f"acct:UNKNOWN/{self.sha[:8]}",
-            "derived from the file's SHA-256: the statement names no account; pass account=",
-        )
-
-    def _counterparties(self) -> Counterparties:
-        prof, n = self.profile, self.n
-        found = prof.counterparty(self._role_cols(), prof) if prof.counterparty else None
-        key = found.key if found is not None else pa.nulls(n, pa.string())
-        name = found.name if found is not None else pa.nulls(n, pa.string())
-        attrs = dict(found.attributes) if found is not None else {}
-        country = prof.country or "KE"
-        acct = self.col("counterparty_account")
-        if acct is not None:
-            if prof.channel == "mobile_money":
-                k = P.map_distinct(acct, lambda v: guess_key(v, country) or _bank_key(v, prof.institution))
-            else:
-                k = P.map_distinct(acct, lambda v: _crypto_or_iban(v) or _bank_key(v, "UNKNOWN"))
-            key = pc.coalesce(key, k)
-        cname = self.col("counterparty")
-        if cname is not None:
-            name = pc.coalesce(name, pc.if_else(pc.equal(cname, ""), _NULL, cname))
-        desc = self.col("description")
-        if desc is not None:
-            named = pc.extract_regex(desc, BANK_IN_TEXT)
-            bank_key = P.map_distinct(
-                pc.binary_join_element_wise(pc.struct_field(named, "bank"), pc.struct_field(named, "acct"), "\x1f"),
-                lambda v: _bank_key(v.split("\x1f")[1], bank_institution(v.split("\x1f")[0])),
-            )
-            key = pc.coalesce(key, bank_key)
-            name = pc.coalesce(name, pc.struct_field(named, "name"))
-            ids = pc.struct_field(pc.extract_regex(desc, _ID_IN_TEXT), "id")
-            k = P.phone_keys(ids, country)
-            key = pc.coalesce(key, k)
-            is_cash = pc.match_substring_regex(desc, _CASH)
-            cash = pc.if_else(pc.match_substring_regex(desc, r"(?i)\batm\b"), "cash:atm", "cash:branch")
-            key = pc.coalesce(key, pc.if_else(is_cash, cash, _NULL))
-        by_name = P.map_distinct(name, lambda v: f"acct:UNKNOWN/{_name_id(v)}" if _name_id(v) else None)
-        key = pc.coalesce(key, by_name, pa.scalar(f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"))
-        return Counterparties(key, name, attrs, found.channel if found else None, found.country if found else None)
-
-    def _role_cols(self) -> dict[str, pa.Array]:
-        return {r: self.cells[i] for r, i in self.roles.items()}
-
-    def _explicit_parties(self) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
-        country = self.profile.country or "KE"
-        out = []
-        for role in ("sender", "receiver"):
-            c = self.col(role)
-            assert c is not None
-            key = P.map_distinct(c, lambda v: _party_key(v, country, self.profile.institution))
-            self.fail(P._mask(pc.is_null(key)), role, f"missing {role} account")
-            out.append(key)
-        names = []
-        for role in ("sender_name", "receiver_name"):
-            c = self.col(role)
-            names.append(pa.nulls(self.n, pa.string()) if c is None else pc.if_else(pc.equal(c, ""), _NULL, c))
-        return out[0], out[1], names[0], names[1]
-
     def _tx_ids(self) -> pa.Array:
         rows = pc.cast(pa.array(self.rows), pa.string())
         fallback = pc.binary_join_element_wise(f"{self.profile.name}:{self.sha[:16]}", rows, ":")
@@ -560,27 +480,3 @@ def _iso(text: str | None) -> str | None:
         return None
     m = re.search(r"\b([A-Z]{3})\b", text.upper())
     return m.group(1) if m else None
-
-
-def _name_id(name: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "-", str(name).upper()).strip("-")[:80]
-
-
-def _bank_key(text: str, institution: str) -> str | None:
-    try:
-        return bank_account_key(text, institution)
-    except InputError:
-        return None
-
-
-def _crypto_or_iban(text: str) -> str | None:
-    key = guess_key(text)
-    return key if key and not key.startswith(("msisdn:", "masked:")) else None
-
-
-def _party_key(text: str, country: str, institution: str) -> str | None:
-    t = re.sub(r"^(?i:fri|id):", "", str(text).strip())
-    t = re.sub(r"/(?i:msisdn|mm|user)$", "", t)
-    if not t:
-        return None
-    return guess_key(t, country) or _bank_key(t, institution)
