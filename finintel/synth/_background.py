@@ -233,12 +233,9 @@ def _own_or_salary(
     ts: np.ndarray,
     cur: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
-    acc = pop.accounts
     banks = pop.pool("bank", cc)
     if len(banks) == 0:
         return None
-    wallet_of = pd.Series(pop.pool("wallet", cc), index=acc["person"].to_numpy()[pop.pool("wallet", cc)])
-    wallet_of = wallet_of[~wallet_of.index.duplicated()]
     if kind == "salary":
         employers = pop.pool("employer", cc)
         local = pd.date_range(start, periods=days, freq="D")
@@ -255,12 +252,16 @@ def _own_or_salary(
         sec = rng.integers(8 * 3600, 11 * 3600, k)
         t = start.value // 1000 + day * US_PER_DAY + sec * 1_000_000 - EAT_OFFSET_US
         return snd, rcv, t, cur
-    # moves between a person's own bank account and wallet
-    persons = acc["person"].to_numpy()[banks]
-    has = np.isin(persons, wallet_of.index)
-    banks = banks[has]
+    # moves between a person's own bank account and wallet (people as integer codes: isin on strings is slow)
+    wallets = pop.pool("wallet", cc)
+    person = pop.person_codes
+    wallet_of = pd.Series(wallets, index=person[wallets])
+    wallet_of = wallet_of[~wallet_of.index.duplicated()]
+    pos = wallet_of.index.get_indexer(person[banks])
+    banks, pos = banks[pos >= 0], pos[pos >= 0]
     if len(banks) == 0:
         return None
-    b = banks[rng.integers(0, len(banks), k)]
-    w = wallet_of.loc[acc["person"].to_numpy()[b]].to_numpy()
+    pick = rng.integers(0, len(banks), k)
+    b = banks[pick]
+    w = wallet_of.to_numpy()[pos[pick]]
     return (b, w, ts, cur) if kind == "bank_to_mm" else (w, b, ts, cur)

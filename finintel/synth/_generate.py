@@ -157,7 +157,9 @@ def generate(
         )
     bg = background(rng_bg, pop, n_bg, t0, days)
     table, id_map = _assemble(pop, bg, planter.rows, rng_ids, seed)
+    del bg
     tx = F.from_arrow(table, F.TRANSACTIONS)
+    del table  # keep one copy of the rows alive at a time (10M rows)
     tx = F.validate_transactions(tx)
     truth = _truth(planter.truth, id_map)
     parties, accounts, entities = _kyc(pop, t0, np.random.default_rng(seeds[0].spawn(1)[0]))
@@ -190,82 +192,88 @@ def _plant_all(p: Planter, names: list[str], n: int, slow: bool) -> None:
 def _assemble(
     pop: Population, bg: pd.DataFrame, rows: list[dict[str, Any]], rng: np.random.Generator, seed: int
 ) -> tuple[pa.Table, dict[str, str]]:
-    acc = pop.accounts
+    """Background and planted rows as one time-sorted Arrow table with final ids.
+
+    Everything is carried as integer positions (into the account table and into the
+    categories of the low-cardinality columns) until after the sort, so each string
+    column is materialised exactly once.
+    """
+    cols = [
+        "tx_id",
+        "timestamp",
+        "sender",
+        "receiver",
+        "sender_name",
+        "receiver_name",
+        "amount",
+        "currency",
+        "channel",
+        "status",
+        "sender_country",
+        "receiver_country",
+        "description",
+    ]
+    pl = pd.DataFrame(rows, columns=cols)
+    acc = pop.all_accounts()[["account", "name", "country", "kind"]]
+    known = pd.Index(acc["account"])
+    for side in ("sender", "receiver"):  # cash points planted without an account row (bank branches)
+        new = pl.loc[known.get_indexer(pl[side]) < 0, [side, f"{side}_name", f"{side}_country"]].drop_duplicates(side)
+        new.columns = ["account", "name", "country"]
+        acc = pd.concat([acc, new.assign(kind="cash")], ignore_index=True)
+        known = pd.Index(acc["account"])
+    on_chain = acc["kind"].isin(["trx", "eth"]).to_numpy()
     keys = pa.array(acc["account"].to_numpy(dtype=object), pa.string())
-    crypto = acc["kind"].isin(["trx", "eth"]).to_numpy()
-    names = pa.array(acc["name"].where(~crypto, None).to_numpy(dtype=object), pa.string())
+    names = pa.array(acc["name"].where(~on_chain, None).to_numpy(dtype=object), pa.string())
     ctry = pa.array(acc["country"].to_numpy(dtype=object), pa.string())
-    s_idx, r_idx = pa.array(bg["sender"].to_numpy()), pa.array(bg["receiver"].to_numpy())
-    pl = pd.DataFrame(
-        rows,
-        columns=[
-            "tx_id",
-            "timestamp",
-            "sender",
-            "receiver",
-            "sender_name",
-            "receiver_name",
-            "amount",
-            "currency",
-            "channel",
-            "status",
-            "sender_country",
-            "receiver_country",
-            "description",
-        ],
+    is_wallet = acc["account"].str.startswith("msisdn:").to_numpy(dtype=bool)
+
+    snd = np.concatenate([bg["sender"].to_numpy(np.int64), known.get_indexer(pl["sender"])])
+    rcv = np.concatenate([bg["receiver"].to_numpy(np.int64), known.get_indexer(pl["receiver"])])
+    ts = np.concatenate(
+        [bg["ts"].to_numpy(np.int64), np.array([t.value // 1000 for t in pl["timestamp"]], dtype=np.int64)]
     )
-    for side in ("sender", "receiver"):
-        on_chain = pl[side].str.startswith(("trx:", "eth:"))
-        pl.loc[on_chain, f"{side}_name"] = None
-    pl_ts = (
-        pl["timestamp"].map(lambda t: t.value // 1000).to_numpy(dtype=np.int64) if len(pl) else np.zeros(0, np.int64)
-    )
-
-    def cat(bg_col: pa.Array, planted: list[Any] | np.ndarray, typ: pa.DataType | None = None) -> pa.Array:
-        typ = typ or pa.string()
-        return pa.concat_arrays([bg_col.cast(typ), pa.array(planted, typ, from_pandas=True)])
-
-    def cat_bg(col: str) -> pa.Array:
-        return pa.array(bg[col].astype(object).to_numpy(), pa.string())
-
-    cols: dict[str, pa.Array] = {
-        "timestamp": pa.concat_arrays([pa.array(bg["ts"].to_numpy(), pa.int64()), pa.array(pl_ts, pa.int64())]),
-        "sender": cat(keys.take(s_idx), pl["sender"].tolist()),
-        "receiver": cat(keys.take(r_idx), pl["receiver"].tolist()),
-        "sender_name": cat(names.take(s_idx), pl["sender_name"].tolist()),
-        "receiver_name": cat(names.take(r_idx), pl["receiver_name"].tolist()),
-        "amount": cat(pa.array(bg["amount"].to_numpy()), pl["amount"].to_numpy(dtype=float), pa.float64()),
-        "currency": cat(cat_bg("currency"), pl["currency"].tolist()),
-        "channel": cat(cat_bg("channel"), pl["channel"].tolist()),
-        "status": cat(cat_bg("status"), pl["status"].tolist()),
-        "sender_country": cat(ctry.take(s_idx), pl["sender_country"].tolist()),
-        "receiver_country": cat(ctry.take(r_idx), pl["receiver_country"].tolist()),
-        "description": cat(cat_bg("description"), pl["description"].tolist()),
-    }
+    amount = np.concatenate([bg["amount"].to_numpy(float), pl["amount"].to_numpy(float)])
+    codes, cats = {}, {}
+    for col in ("currency", "channel", "status", "description"):
+        cats[col] = sorted(set(bg[col].cat.categories) | set(pl[col]))
+        codes[col] = np.concatenate(
+            [
+                bg[col].cat.set_categories(cats[col]).cat.codes.to_numpy(np.int32),
+                pd.Categorical(pl[col], categories=cats[col]).codes.astype(np.int32),
+            ]
+        )
     provisional = np.concatenate([np.full(len(bg), "", dtype=object), pl["tx_id"].to_numpy(dtype=object)])
-    order = np.lexsort((np.arange(len(provisional)), cols["timestamp"].to_numpy()))
-    take = pa.array(order)
-    cols = {k: v.take(take) for k, v in cols.items()}
-    provisional = provisional[order]
-    ts = cols["timestamp"].to_numpy()
-    wallet = pc.or_(pc.starts_with(cols["sender"], "msisdn:"), pc.starts_with(cols["receiver"], "msisdn:"))
-    ids = make_ids(
-        rng,
-        np.asarray(cols["channel"].to_numpy(zero_copy_only=False)),
-        np.asarray(cols["currency"].to_numpy(zero_copy_only=False)),
-        ts,
-        np.asarray(wallet.to_numpy(zero_copy_only=False), dtype=bool),
-    )
+    order = np.argsort(ts, kind="stable")
+    snd, rcv, ts, amount, provisional = snd[order], rcv[order], ts[order], amount[order], provisional[order]
+    codes = {k: v[order] for k, v in codes.items()}
+
+    def decode(col: str) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(pa.array(codes[col]), pa.array(cats[col], pa.string())).cast(pa.string())
+
+    text = {col: np.array(cats[col], dtype=object)[codes[col]] for col in ("channel", "currency")}
+    ids = make_ids(rng, text["channel"], text["currency"], ts, is_wallet[snd] | is_wallet[rcv])
     tx_id = to_arrow_strings(ids)
     planted_pos = np.flatnonzero(provisional != "")
     id_map = dict(zip(provisional[planted_pos], tx_id.take(pa.array(planted_pos)).to_pylist(), strict=True))
+    s_idx, r_idx = pa.array(snd), pa.array(rcv)
+    amounts = pa.array(amount, pa.float64())
+    currency = decode("currency")
     n = len(order)
     out = {
         "tx_id": tx_id,
-        "timestamp": cols["timestamp"].cast(pa.timestamp("us", tz="UTC")),
-        **{k: cols[k] for k in ("sender", "receiver", "sender_name", "receiver_name", "amount")},
-        "amount_exact": _exact(cols["amount"], cols["currency"]),
-        **{k: cols[k] for k in ("currency", "channel", "status", "sender_country", "receiver_country", "description")},
+        "timestamp": pa.array(ts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        "sender": keys.take(s_idx),
+        "receiver": keys.take(r_idx),
+        "sender_name": names.take(s_idx),
+        "receiver_name": names.take(r_idx),
+        "amount": amounts,
+        "amount_exact": _exact(amounts, currency),
+        "currency": currency,
+        "channel": decode("channel"),
+        "status": decode("status"),
+        "sender_country": ctry.take(s_idx),
+        "receiver_country": ctry.take(r_idx),
+        "description": decode("description"),
         "attributes": pa.nulls(n, pa.string()),
         "source_format": pa.array(np.full(n, SOURCE_FORMAT, dtype=object), pa.string()),
         "source_file": pa.array(np.full(n, f"synth:seed={seed}", dtype=object), pa.string()),
@@ -320,7 +328,7 @@ def _kyc(
             "email": parties["email"],
             "country": parties["country"],
             "nationality": parties["nationality"],
-            "attributes": [json.dumps({"middle_name": m}) for m in parties["middle_name"]],
+            "attributes": _json_of(parties["middle_name"], "middle_name"),
         }
     )
     orgs = org.assign(kind="organisation")
@@ -337,7 +345,7 @@ def _kyc(
             "currency": accounts["currency"],
             "country": accounts["country"],
             "opened": opened.tz_localize("UTC"),
-            "attributes": [json.dumps({"kind": k}) for k in accounts["kind"]],
+            "attributes": _json_of(accounts["kind"], "kind"),
             "source_format": SOURCE_FORMAT,
         }
     )
@@ -351,3 +359,10 @@ def _kyc(
         ignore_index=True,
     )
     return F.validate_parties(out_parties), F.validate_accounts(out_accounts), entities
+
+
+def _json_of(values: pd.Series, key: str) -> pd.Series:
+    """``{"<key>": value}`` as JSON text per row, encoding each distinct value once."""
+    codes, uniques = pd.factorize(values)
+    texts = np.array([json.dumps({key: u}) for u in uniques] + [None], dtype=object)
+    return pd.Series(texts[codes], index=values.index)

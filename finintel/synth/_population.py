@@ -199,14 +199,26 @@ class Population:
     extra_accounts: list[dict[str, Any]] = field(default_factory=list)
     _counter: int = 0
     _used: set[str] = field(default_factory=set)
+    _pools: dict[tuple[str, str | None], np.ndarray] = field(default_factory=dict)
+    _codes: np.ndarray | None = None
 
     def pool(self, kind: str, country: str | None = None) -> np.ndarray:
-        """Row positions in ``accounts`` of background accounts of one kind (and country)."""
-        a = self.accounts
-        mask = a["kind"].to_numpy() == kind
-        if country is not None:
-            mask &= a["country"].to_numpy() == country
-        return np.flatnonzero(mask)
+        """Row positions in ``accounts`` of background accounts of one kind (and country); cached."""
+        key = (kind, country)
+        if key not in self._pools:
+            a = self.accounts
+            mask = a["kind"].to_numpy() == kind
+            if country is not None:
+                mask &= a["country"].to_numpy() == country
+            self._pools[key] = np.flatnonzero(mask)
+        return self._pools[key]
+
+    @property
+    def person_codes(self) -> np.ndarray:
+        """The true person behind each background account, as an integer code."""
+        if self._codes is None:
+            self._codes = pd.factorize(self.accounts["person"])[0]
+        return self._codes
 
     def add_person(
         self, rng: np.random.Generator, country: str, *, role: str = "", name: tuple[str, str, str] | None = None
