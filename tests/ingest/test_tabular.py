@@ -9,6 +9,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import finintel as fi
 from finintel.errors import InputError
@@ -316,3 +318,26 @@ def test_excel_statement_on_second_sheet(tmp_path: Path) -> None:
     wb.save(p)
     fr = fi.read(p, currency="KES")
     assert fr.report["sheet"] == "Transactions" and fr.transactions["amount"].tolist() == [700.0]
+
+
+_cells = st.sampled_from(["", "0.00", "12.50", "1,000.00", "abc", "-5", "(7.25)"])
+_dates = st.sampled_from(["", "05/03/2024", "31/02/2024", "2024-03-05 10:00", "Total", "5 Mar 2024"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_dates, st.text('ab ,"\n', max_size=8), _cells, _cells), min_size=1, max_size=12))
+def test_every_row_lands_in_transactions_or_rejects(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["Date", "Details", "Debit", "Credit"])
+    writer.writerows(rows)
+    p = tmp_path / "h.csv"
+    p.write_text(buf.getvalue())
+    fr = fi.read(p, format="bank_csv", currency="KES")
+    nonblank = [i + 2 for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    seen = sorted(fr.transactions["source_row"].tolist() + fr.rejects["source_row"].tolist())
+    assert seen == nonblank
+    assert (fr.transactions["amount"] > 0).all()
