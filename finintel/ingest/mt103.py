@@ -13,7 +13,8 @@ transaction from the ordering customer (``:50A/F/K:``) to the beneficiary
   the payee); a party with no account gets ``acct:UNKNOWN/<NAME>`` like the MT940 reader;
 * countries from ``:50F:``/``:59F:`` ``3/CC/town`` lines, else the IBAN, else the bank's BIC;
 * ``tx_id`` is ``mt103:<UETR>`` (block 3 tag 121) when present, else ``mt103:<MIR>`` (the
-  message input reference of an output message), else a hash of file and line;
+  message input reference of an output message), else a hash of the sending bank and the
+  block-4 text (with a count for identical messages): the same message in two files has one id;
 * ``source_row`` is the line where the message starts (``{1:`` or its first field);
 * the ordering customer and the beneficiary (name, address lines, country) become
   ``parties`` rows, each holding its account in ``accounts`` (``party_id`` is
@@ -28,6 +29,7 @@ that lacks ``:32A:``/``:50a:``/``:59a:`` goes to rejects with the reason.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -40,8 +42,8 @@ from typing import Any
 import pandas as pd
 
 from finintel.errors import InputError
-from finintel.ingest._registry import Frames, file_sha256, register_reader
-from finintel.ingest._util import check_size, decode_text, reject, rejects_frame, row_tx_id
+from finintel.ingest._registry import Frames, register_reader
+from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
 from finintel.schema import frames as F
 from finintel.schema.keys import bank_account_key, iban_key, is_valid_iban
 
@@ -201,7 +203,7 @@ def read_mt103(path: Path, *, tz: str = "UTC", encoding: str | None = None, **_:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError("the file is empty; expected SWIFT MT103 messages", path=str(path))
-    sha = file_sha256(path)
+    seen: dict[str, int] = {}
     msgs, _seps = tokenize(text)
     if not msgs:
         raise InputError("no SWIFT message found: expected {1:...}{2:...}{4: blocks or :20: fields", path=str(path))
@@ -233,7 +235,7 @@ def read_mt103(path: Path, *, tz: str = "UTC", encoding: str | None = None, **_:
             )
             continue
         try:
-            row = _row(msg, sha, tz)
+            row = _row(msg, seen, tz)
         except _Reject as r:
             rejects.append(reject(r.line or msg.line, r.column, r.problem, msg.raw))
             continue
@@ -320,7 +322,7 @@ def _country(p: _Party, key: str, bank: str | None) -> str | None:
     return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
-def _row(msg: Message, sha: str, tz: str) -> dict[str, Any]:
+def _row(msg: Message, seen: dict[str, int], tz: str) -> dict[str, Any]:
     f32 = msg.get("32A")
     if not f32:
         raise _Reject(":32A:", "no :32A: value date, currency and amount")
@@ -357,7 +359,10 @@ def _row(msg: Message, sha: str, tz: str) -> dict[str, Any]:
     sender, receiver = _key(payer, payer_bank or sending), _key(payee, payee_bank or receiving)
     uetr = re.search(r"\{121:([0-9a-fA-F-]{36})\}", msg.blocks.get("3", ""))
     mir = b2[8:36] if b2.startswith("O") and len(b2) >= 36 else None
-    tx_id = f"mt103:{uetr.group(1).lower()}" if uetr else f"mt103:{mir}" if mir else row_tx_id("mt103", sha, msg.line)
+    content = f"{sending}\n{msg.blocks.get('4') or chr(10).join(f'{t}:{v}' for t, v, _ in msg.fields)}"
+    seen[content] = seen.get(content, 0) + 1
+    digest = hashlib.sha1(f"{content}\n{seen[content]}".encode()).hexdigest()[:20]
+    tx_id = f"mt103:{uetr.group(1).lower()}" if uetr else f"mt103:{mir}" if mir else f"mt103:{digest}"
     attrs: dict[str, Any] = {
         "sender_reference": (msg.get("20") or ("", "", 0))[1].strip() or None,
         "uetr": uetr.group(1).lower() if uetr else None,

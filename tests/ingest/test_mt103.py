@@ -73,6 +73,15 @@ def test_remittance_fixture_ack_nak_and_bad_messages():
     assert "202" in rej.iloc[1]["problem"] and "truncated" in rej.iloc[2]["problem"]
 
 
+def test_id_without_uetr_is_stable_across_files(tmp_path):
+    src = (FIXTURES / "remittance.rje").read_text()
+    copy = tmp_path / "resent.rje"
+    copy.write_text("{1:F21KCBLKENXAXXX0000000001}{4:{177:2403150915}{451:0}}\n$\n" + src)
+    a, b = fi.read(FIXTURES / "remittance.rje").transactions, fi.read(copy).transactions
+    assert a["tx_id"].tolist() == b["tx_id"].tolist()
+    assert a["tx_id"].iloc[1].startswith("mt103:") and len(a["tx_id"].iloc[1]) == len("mt103:") + 20
+
+
 def test_bare_block4_messages(tmp_path):
     p = tmp_path / "bare.txt"
     p.write_text(
