@@ -99,7 +99,7 @@ class RowBuffer:
     [1, 2, 3]
     """
 
-    def __init__(self, schema: pa.Schema, chunk: int = 20_000) -> None:
+    def __init__(self, schema: pa.Schema, chunk: int = 4096) -> None:
         self.schema, self.chunk = schema, chunk
         self.rows: list[tuple[Any, ...]] = []
         self.batches: list[pa.RecordBatch] = []
