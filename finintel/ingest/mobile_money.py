@@ -89,7 +89,10 @@ def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Coun
     if other is not None:
         got = pc.extract_regex(other, _OTHER)
         key = P.map_distinct(pc.struct_field(got, "id"), lambda v: _classify(v, "", country))
-        name = _blank_null(pc.struct_field(got, "name"))
+        # "254712345678 - NAME" gives both; a bare name (no number) is still the counterparty's name
+        name = pc.if_else(
+            pc.is_valid(pc.struct_field(got, "id")), _blank_null(pc.struct_field(got, "name")), _blank_null(other)
+        )
         attrs["other_party_info"] = other
     if desc is not None:
         got = pc.extract_regex(desc, _DETAILS)
@@ -185,7 +188,8 @@ MPESA = Profile(
     "mpesa",
     {
         "id": ("receipt no", "receipt", "receipt number", "mpesa receipt", "receipt no s"),
-        "timestamp": ("completion time", "date", "transaction date", "completion date", "time"),
+        "timestamp": ("completion time", "date", "transaction date", "completion date", "date time"),
+        "time": ("time",),
         "description": ("details", "transaction details", "description"),
         "status": ("transaction status", "status"),
         "credit": ("paid in", "paid in ksh", "money in"),
@@ -212,7 +216,8 @@ MTN_MOMO = Profile(
     "mtn_momo",
     {
         "id": ("id", "transaction id", "financial transaction id", "txn id"),
-        "timestamp": ("date", "transaction date", "date time", "datetime", "time"),
+        "timestamp": ("date", "transaction date", "date time", "datetime"),
+        "time": ("time",),
         "status": ("status", "transaction status"),
         "type": ("type", "transaction type"),
         "sender": ("from", "from account", "from msisdn", "sender", "payer"),

@@ -361,3 +361,21 @@ def test_mpesa_pdf_without_pdfplumber(tmp_path: Path, monkeypatch: pytest.Monkey
     p.write_bytes(b"%PDF-1.4\n")
     with pytest.raises(MissingDependencyError, match=r'pip install "finintel\[pdf\]"'):
         read_mpesa_pdf(p)
+
+
+def test_separate_date_and_time_columns_and_bare_counterparty_name(tmp_path: Path) -> None:
+    p = tmp_path / "tb2.csv"
+    p.write_text(
+        "Transaction No,Transaction Time,Transaction Type,Counterparty,Amount,Status\n"
+        "DEL1AAAA01,2024-08-01 09:00:00,Merchant Payment,ADDIS SUPERMARKET,-250.00,Completed\n"
+    )
+    tx = fi.read(p, msisdn="0933456789").transactions
+    assert tx[["receiver", "receiver_name"]].values.tolist() == [
+        ["acct:UNKNOWN/ADDIS-SUPERMARKET", "ADDIS SUPERMARKET"]
+    ]
+    q = tmp_path / "momo2.csv"
+    q.write_text(
+        "Id,Date,Time,Status,From,From Name,To,To Name,Amount,Currency\n"
+        "9,02/06/2024,14:30,SUCCESSFUL,0772123456,A,0701987654,B,100,UGX\n"
+    )
+    assert fi.read(q).transactions.at[0, "timestamp"] == _ts("2024-06-02 11:30")
