@@ -81,7 +81,8 @@ def test_bscscan_failed_zero_value_and_bad_rows():
 def test_renamed_headers_several_transfers_per_hash_and_long_values():
     fr = fi.read(FIXTURES / "renamed_token.csv")
     tx = fr.transactions
-    assert tx["tx_id"].str.rsplit(":", n=2).str[-2:].str.join(":").tolist() == ["token:1", "token:2", "token:1"]
+    assert tx["tx_id"].is_unique and tx["tx_id"].str.split(":").str[2].tolist() == ["token"] * 3
+    assert tx["tx_id"].iloc[0].startswith("eth:0x" + "a" * 64 + ":token:")
     assert tx.iloc[1]["amount_exact"] == Decimal("99999999999999.123456789012345678")  # 32 significant digits
     # 21 decimals: truncated to the 18 the schema holds, the text kept
     assert tx.iloc[2]["amount_exact"] == Decimal("0.123456789012345678")
@@ -141,3 +142,20 @@ def test_absurd_exponent_is_rejected(tmp_path):
     p.write_text(src[0] + "\n" + src[1].replace('"1000.5"', '"1e400"') + "\n")
     fr = fi.read(p)
     assert fr.transactions.empty and "more than 20 digits" in fr.rejects.iloc[0]["problem"]
+
+
+def test_a_transfer_has_the_same_id_in_both_parties_exports(tmp_path):
+    lines = (FIXTURES / "renamed_token.csv").read_text().splitlines()
+    other = tmp_path / "counterparty_export.csv"  # the export of 0x3333...: only the second transfer of hash 0xaa..
+    other.write_text(lines[0] + "\n" + lines[2] + "\n")
+    mine = fi.read(FIXTURES / "renamed_token.csv").transactions
+    theirs = fi.read(other).transactions
+    assert theirs["tx_id"].tolist() == [mine["tx_id"].iloc[1]]
+
+
+def test_identical_transfers_in_one_transaction_stay_distinct(tmp_path):
+    lines = (FIXTURES / "renamed_token.csv").read_text().splitlines()
+    p = tmp_path / "dup.csv"
+    p.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n")
+    ids = fi.read(p).transactions["tx_id"].tolist()
+    assert ids[1] == ids[0] + ".2"
