@@ -224,3 +224,14 @@ def test_namespaced_report_reads_the_same(tmp_path, frames):
     pd.testing.assert_frame_equal(other.transactions[cols], frames.transactions[cols])
     assert other.rejects["source_row"].tolist() == frames.rejects["source_row"].tolist()
     assert len(other.parties) == len(frames.parties)
+
+
+def test_case_store_round_trip_with_camt(tmp_path):
+    case = fi.open_case(tmp_path / "case")
+    summary = case.ingest([STR, FIXTURES.parent / "iso20022" / "camt053_v08.xml"])
+    assert summary["format"].tolist() == ["goaml", "iso20022"]
+    assert summary["rows_written"].tolist() == [4, 4] and summary["rows_rejected"].tolist() == [4, 2]
+    tx = case.transactions()
+    assert tx.loc[tx["tx_id"] == "goaml:777/TX-1003", "amount_exact"].iloc[0] == Decimal("0.1234567890123")
+    parties = case.parties().set_index("party_id")
+    assert str(parties.loc["party:id/ID/12345678", "birth_date"]) == "1990-05-17"
