@@ -21,7 +21,7 @@ transaction: it goes to rejects with that reason, so every row is accounted for.
 
 ``tx_id`` is ``<chain>:<hash>:normal:1`` for a transaction's own value, and
 ``<chain>:<hash>:<kind>:<digest>`` for token and internal transfers, the digest naming the
-transfer by its from, to, token and value (``.2``, ``.3`` for identical repeats): several
+transfer by its sender, receiver, currency and amount (``.2``, ``.3`` for identical repeats): several
 token transfers of one transaction stay distinct, and a transfer between two suspects has
 the same id in both suspects' exports, so a case holding both keeps it once. Currency is the native coin (``ETH``, ``BNB``, ``MATIC``)
 or ``<symbol>-<standard>`` for tokens (``USDT-ERC20``, ``USDT-BEP20``, ``USDC-POLYGON``).
@@ -162,7 +162,7 @@ def read_etherscan(
     ...     '"0xaa","1","1700000000","2023-11-14 22:13:20","0x' + "1" * 40 + '","0x' + "2" * 40 + '","12345678901234.123456","N/A","0x' + "3" * 40 + '","Tether USD","USDT"\\n')
     >>> tx = fi.read(p).transactions
     >>> tx.loc[0, "tx_id"], tx.loc[0, "currency"], str(tx.loc[0, "amount_exact"])
-    ('eth:0xaa:token:0e752e3f', 'USDT-ERC20', '12345678901234.123456000000000000')
+    ('eth:0xaa:token:6d7b1502', 'USDT-ERC20', '12345678901234.123456000000000000')
     """
     check_size(path)
     text, _enc = decode_text(path, encodings=(encoding,) if encoding else ("utf-8",))
@@ -202,15 +202,7 @@ def read_etherscan(
         if len(r) != len(raw_cols)
     ]
     seen: dict[str, int] = {}
-    value_cols = [c for c in (cols.get("value"), native_in.group(0) if native_in else None, native_out) if c]
     for line, rec in good:
-        key = transfer_key(
-            rec[cols["hash"]],
-            kind,
-            *(rec.get(cols.get(c, ""), "") for c in ("from", "to", "contract", "token_id")),
-            *(rec.get(c, "") for c in value_cols),
-        )
-        seen[key] = seen.get(key, 0) + 1  # counted before validation: ids do not shift when a row is rejected
         try:
             row = _row(
                 rec, cols, kind, native_in.group(0) if native_in else None, native_out, subject, native, standard
@@ -219,10 +211,20 @@ def read_etherscan(
             rejects.append(reject(line, r.column, r.problem, rec))
             continue
         h = row.pop("_hash")
+        key = transfer_key(
+            h,
+            kind,
+            row["sender"],
+            row["receiver"],
+            row["currency"],
+            str(row["amount_exact"].normalize()),
+            rec.get(cols.get("token_id", ""), ""),
+        )
+        seen[key] = seen.get(key, 0) + 1
         row["tx_id"] = (
-            f"{prefix}:{h}:{kind}:1"
+            f"{prefix}:{h}:normal:1"
             if kind == "normal"
-            else f"{prefix}:{h}:{kind}:{key.rsplit(':', 1)[1]}" + (f".{seen[key]}" if seen[key] > 1 else "")
+            else f"{prefix}:{key}" + (f".{seen[key]}" if seen[key] > 1 else "")
         )
         row["source_row"] = line
         rows.append(row)
@@ -237,11 +239,12 @@ def read_etherscan(
 def transfer_key(tx_hash: str, kind: str, *fields: str) -> str:
     """``<hash>:<kind>:<digest>``: one transfer of a transaction, the same whichever party's export it is read from.
 
-    Explorer exports carry no log index, so a transfer is named by a digest of its from, to,
-    token and value; identical transfers in one transaction are told apart by a count.
+    Explorer exports carry no log index, so a transfer is named by a digest of its parsed
+    sender and receiver keys, currency and amount (``1,000.50`` and ``1000.5`` agree);
+    identical transfers in one transaction are told apart by a count.
 
-    >>> transfer_key("0xAB", "token", "0x1", "0x2", "0xC", "5")
-    '0xab:token:862c579e'
+    >>> transfer_key("0xAB", "token", "eth:0x1", "eth:0x2", "USDT-ERC20", "5")
+    '0xab:token:8d14b176'
     """
     digest = hashlib.sha1("|".join(f.strip().lower() for f in fields).encode()).hexdigest()[:8]
     return f"{tx_hash.strip().lower()}:{kind}:{digest}"

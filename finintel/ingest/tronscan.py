@@ -21,7 +21,8 @@ token units. USDT and every other TRC-20 token become ``<symbol>-TRC20``
 (hex ``41…`` addresses are converted to base58). A transfer whose result is not
 ``SUCCESS`` (``REVERT``, ``OUT_OF_ENERGY``...) or is marked ``revert`` keeps its row with
 ``status="failed"``; an unconfirmed one is ``pending``. ``tx_id`` is
-``trx:<transaction id>:trc20:<n>``, ``n`` counting transfers of one transaction in the file.
+``trx:<transaction id>:trc20:<digest>`` (see :func:`~finintel.ingest.etherscan.transfer_key`):
+the same transfer read from the JSON, the CSV or the other party's export has one id.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import pandas as pd
 from finintel.errors import InputError
 from finintel.ingest._registry import Frames, register_reader
 from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
-from finintel.ingest.etherscan import csv_records
+from finintel.ingest.etherscan import csv_records, transfer_key
 from finintel.ingest.mt103 import line_index
 from finintel.schema import frames as F
 from finintel.schema.keys import tron_key
@@ -117,7 +118,7 @@ def read_tronscan(path: Path, *, address: str | None = None, encoding: str | Non
     ...     "quant": "2500000000", "finalResult": "SUCCESS", "tokenInfo": {"tokenAbbr": "USDT", "tokenDecimal": 6}}]}))
     >>> tx = fi.read(p).transactions
     >>> tx.loc[0, "tx_id"], tx.loc[0, "receiver"], float(tx.loc[0, "amount"]), tx.loc[0, "currency"]
-    ('trx:ab12cd34:trc20:1', 'trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 2500.0, 'USDT-TRC20')
+    ('trx:ab12cd34:trc20:91c24863', 'trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 2500.0, 'USDT-TRC20')
     """
     check_size(path)
     text, _enc = decode_text(path, encodings=(encoding,) if encoding else ("utf-8",))
@@ -160,15 +161,17 @@ def read_tronscan(path: Path, *, address: str | None = None, encoding: str | Non
         if "__broken__" in rec:
             rejects.append(reject(line, None, str(rec["__broken__"]), rec["__raw__"]))
             continue
-        raw_hash = str(_get(rec, "hash")[1] or "").strip().lower().removeprefix("0x")
-        seen[raw_hash] = seen.get(raw_hash, 0) + 1  # counted before validation: ids do not shift when a row is rejected
         try:
             row = _row(rec, shape, subject)
         except _Reject as r:
             rejects.append(reject(line, r.column, r.problem, rec))
             continue
         h = row.pop("_hash")
-        row["tx_id"] = f"trx:{h}:trc20:{seen[raw_hash]}"
+        key = transfer_key(
+            h, "trc20", row["sender"], row["receiver"], row["currency"], str(row["amount_exact"].normalize())
+        )
+        seen[key] = seen.get(key, 0) + 1
+        row["tx_id"] = f"trx:{key}" + (f".{seen[key]}" if seen[key] > 1 else "")
         row["source_row"] = line
         out.append(row)
     return Frames(

@@ -18,7 +18,7 @@ def test_tronscan_api_json():
     assert fr.format == "tronscan" and fr.report["shape"] == "tronscan"
     assert (len(tx), len(rej), fr.rows_read) == (4, 2, 6)
     first = tx.iloc[0]
-    assert first["tx_id"] == "trx:" + "1" * 64 + ":trc20:1"
+    assert first["tx_id"].startswith("trx:" + "1" * 64 + ":trc20:") and tx["tx_id"].is_unique
     assert (first["sender"], first["receiver"]) == (B, C)
     assert first["amount_exact"] == Decimal("1500") and first["currency"] == "USDT-TRC20"  # quant 1500000000 / 10**6
     assert first["timestamp"] == pd.Timestamp("2023-11-14 22:13:20", tz="UTC")
@@ -29,8 +29,6 @@ def test_tronscan_api_json():
     assert json.loads(tx.iloc[2]["attributes"])["result"] == "REVERT"
     assert rej["column"].tolist() == ["to_address", "quant"]
     assert "'TNOTAVALIDADDRESS'" in rej.iloc[0]["problem"] and "'12.5'" in rej.iloc[1]["problem"]
-    # the second transfer of hash 5...: numbered 2 even though the first one was rejected
-    assert tx.iloc[3]["tx_id"].endswith(":trc20:2")
     assert tx["source_row"].tolist() == [7, 34, 60, 141]
 
 
@@ -106,3 +104,27 @@ def test_token_with_more_than_18_decimals_and_hostile_json(tmp_path):
     deep.write_text('{"token_transfers":' + "[" * 100_000 + "]" * 100_000 + "}")
     with pytest.raises(InputError, match="nests too deeply"):
         fi.read(deep)
+
+
+def test_same_transfer_from_json_and_csv_has_one_id(tmp_path):
+    h = "c" * 64
+    j = tmp_path / "t.json"
+    j.write_text(
+        json.dumps(
+            {
+                "token_transfers": [
+                    {
+                        "transaction_id": h,
+                        "block_ts": 1710057600000,
+                        "from_address": B[4:],
+                        "to_address": C[4:],
+                        "quant": "1250750000",
+                        "finalResult": "SUCCESS",
+                        "tokenInfo": {"tokenAbbr": "USDT", "tokenDecimal": 6},
+                    }
+                ]
+            }
+        )
+    )
+    from_csv = fi.read(FIXTURES / "tronscan_export.csv").transactions  # row 2: the same transfer, Amount "1,250.75"
+    assert fi.read(j).transactions["tx_id"].tolist() == [from_csv["tx_id"].iloc[0]]
