@@ -159,8 +159,9 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
         table = F.to_arrow(df, spec) if spec is not None else pa.Table.from_pandas(df, preserve_index=False)
         pq.write_table(table, path)
     elif suffix == ".csv":
-        flat = _flat(df)
-        _neutralise(flat).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        from finintel.export import write_csv
+
+        write_csv(_flat(df), path)
     elif suffix in (".jsonl", ".ndjson"):
         with open(path, "w", encoding="utf-8", newline="\n") as fh:
             for rec in df.to_dict("records"):
@@ -172,27 +173,25 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR) with a quote."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or isinstance(out[c].dtype, pd.StringDtype):
-            out[c] = out[c].map(
-                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
-            )
-    return out
-
-
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists joined with ';' and timestamps in ISO 8601, so that a CSV cell holds one plain value."""
     out = df.copy()
     for c in out.columns:
-        if out[c].map(lambda v: isinstance(v, list | tuple) or hasattr(v, "tolist") and not isinstance(v, str)).any():
-            out[c] = out[c].map(
-                lambda v: ";".join(map(str, list(v))) if v is not None and not isinstance(v, str) else v
-            )
-        elif pd.api.types.is_datetime64_any_dtype(out[c]):
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
             out[c] = out[c].map(lambda t: t.isoformat() if pd.notna(t) else "")
+        elif out[c].map(_is_list).any():
+            out[c] = out[c].map(lambda v: ";".join(map(str, list(v))) if _is_list(v) else ("" if _missing(v) else v))
     return out
+
+
+def _is_list(v: Any) -> bool:
+    return isinstance(v, list | tuple) or (
+        hasattr(v, "tolist") and not isinstance(v, str | bytes) and not hasattr(v, "isoformat")
+    )
+
+
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
 
 def _jsonable(v: Any) -> Any:
