@@ -20,7 +20,8 @@ __all__ = ["HOURLY", "KINDS", "background"]
 
 # kind: (share, median KES, sigma, channel, description)
 KINDS: dict[str, tuple[float, float, float, str, str]] = {
-    "p2p": (0.36, 900.0, 1.2, "mobile_money", "Customer Transfer"),
+    "p2p": (0.34, 900.0, 1.2, "mobile_money", "Customer Transfer"),
+    "xborder": (0.015, 6_000.0, 1.0, "remittance", "Cross-border Mobile Money Transfer"),
     "cash_in": (0.12, 2_500.0, 1.0, "mobile_money", "Deposit of Funds at Agent Till"),
     "cash_out": (0.13, 2_000.0, 1.0, "mobile_money", "Customer Withdrawal At Agent Till"),
     "paybill": (0.14, 1_200.0, 1.1, "mobile_money", "Pay Bill"),
@@ -30,7 +31,8 @@ KINDS: dict[str, tuple[float, float, float, str, str]] = {
     "mm_to_bank": (0.02, 8_000.0, 1.0, "mobile_money", "Mobile Wallet to Bank"),
     "remit_in": (0.05, 14_000.0, 0.9, "remittance", "International Remittance"),
     "remit_out": (0.01, 12_000.0, 0.9, "remittance", "International Transfer"),
-    "usdt": (0.035, 20_000.0, 1.4, "crypto", "TRC20 USDT Transfer"),
+    "usdt": (0.03, 20_000.0, 1.4, "crypto", "TRC20 USDT Transfer"),
+    "exchange": (0.01, 25_000.0, 1.2, "crypto", "Exchange Deposit/Withdrawal"),
     "eth": (0.005, 40_000.0, 1.5, "crypto", "Transfer"),
 }
 # relative activity by local hour, 00..23
@@ -98,7 +100,7 @@ def background(rng: np.random.Generator, pop: Population, n: int, start: pd.Time
             cur = _currency(kind, local_cur)
             kes = rng.lognormal(np.log(median), sigma, int(len(snd)))
             amt = np.maximum(kes * PER_KES[cur], 10.0 ** -DECIMALS[cur] * 100)
-            if channel == "mobile_money" or kind in ("cash_in", "bank_to_mm"):
+            if channel == "mobile_money" or kind in ("cash_in", "bank_to_mm", "xborder"):
                 cap = get_profile(cc)["mm_tx_cap"]
                 amt = np.minimum(amt, cap * rng.uniform(0.3, 1.0, len(amt)) if cap else amt)
                 amt = np.maximum(np.round(amt), 1.0)
@@ -150,7 +152,7 @@ def background(rng: np.random.Generator, pop: Population, n: int, start: pd.Time
 
 
 def _currency(kind: str, local: str) -> str:
-    return {"usdt": "USDT-TRC20", "eth": "ETH"}.get(kind, local)
+    return {"usdt": "USDT-TRC20", "exchange": "USDT-TRC20", "eth": "ETH"}.get(kind, local)
 
 
 def _pick(rng: np.random.Generator, pool: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
@@ -197,6 +199,14 @@ def _kind(
         rcv = _contacts(rng, wallets, snd, pos)
         rcv = np.where(rcv == snd, wallets[(pos + 1) % len(wallets)], rcv)
         return snd, rcv, ts, cur
+    if kind == "xborder":
+        others = [c for c in sorted(set(pop.accounts.loc[pop.pool("wallet"), "country"])) if c != cc]
+        if len(wallets) == 0 or not others:
+            return None
+        dst = np.concatenate([pop.pool("wallet", c) for c in others])
+        return _pick(rng, wallets, weight, k), _pick(rng, dst, weight, k), ts, cur
+    if kind == "exchange":
+        return _exchange(rng, pop, k, ts)
     pools = {
         "cash_in": (pop.pool("agent", cc), wallets),
         "cash_out": (wallets, pop.pool("agent", cc)),
@@ -265,3 +275,21 @@ def _own_or_salary(
     b = banks[pick]
     w = wallet_of.to_numpy()[pos[pick]]
     return (b, w, ts, cur) if kind == "bank_to_mm" else (w, b, ts, cur)
+
+
+def _exchange(
+    rng: np.random.Generator, pop: Population, k: int, ts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """Deposits from a person's own Tron wallet to their exchange account, and withdrawals back."""
+    trx, exch = pop.pool("trx"), pop.pool("exch")
+    person = pop.person_codes
+    wallet_of = pd.Series(trx, index=person[trx])
+    wallet_of = wallet_of[~wallet_of.index.duplicated()]
+    pos = wallet_of.index.get_indexer(person[exch])
+    exch, pos = exch[pos >= 0], pos[pos >= 0]
+    if len(exch) == 0:
+        return None
+    pick = rng.integers(0, len(exch), k)
+    e, w = exch[pick], wallet_of.to_numpy()[pos[pick]]
+    deposit = rng.random(k) < 0.55
+    return np.where(deposit, w, e), np.where(deposit, e, w), ts, "USDT-TRC20"

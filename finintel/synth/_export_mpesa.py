@@ -136,6 +136,10 @@ def _details(r: Any, accounts: pd.DataFrame) -> tuple[str, str]:
     other, name = str(r.other), str(r.other_name or "").upper()
     space, ident = other.split(":", 1)
     out = r.direction < 0
+    if space == "msisdn" and not ident.startswith("+254"):  # M-PESA Global, to or from a wallet abroad
+        if out:
+            return f"International Transfer to {ident.lstrip('+')} - {name}", "SEND MONEY"
+        return f"International Money Transfer from {ident.lstrip('+')} - {name}", "RECEIVED MONEY"
     if space == "msisdn":
         if out:
             return f"Customer Transfer to {phone_local(ident)} - {name}", "SEND MONEY"

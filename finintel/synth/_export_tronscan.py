@@ -8,7 +8,8 @@
   contract_address,confirmed,finalResult`` with ``block_ts`` in milliseconds and ``quant``
   an integer in the token's smallest unit (``773500000`` for 773.5 USDT, 6 decimals).
 
-Failed transfers have ``contractRet``/``finalResult`` ``REVERT``.
+Failed transfers have ``contractRet``/``finalResult`` ``REVERT``. Only on-chain transfers are
+written: movements booked inside an exchange (``exch:`` accounts) are not on TronScan.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def write_tronscan(tx: pd.DataFrame, account: str, path: Path, *, variant: Liter
     'transaction_id,block,block_ts,from_address,to_address,confirmed,contractRet,quant'
     """
     rows = account_rows(tx, account)
-    rows = rows[rows["currency"] == "USDT-TRC20"].sort_values(["timestamp", "tx_id"], ascending=False, kind="stable")
+    on_chain = rows["sender"].str.startswith("trx:") & rows["receiver"].str.startswith("trx:")
+    rows = rows[(rows["currency"] == "USDT-TRC20") & on_chain].sort_values(
+        ["timestamp", "tx_id"], ascending=False, kind="stable"
+    )
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         if variant == "ui":

@@ -172,6 +172,8 @@ BANKS = {
     "ET": ["Commercial Bank of Ethiopia", "Awash Bank", "Dashen Bank"],
     "DJ": ["BCIMR", "Salaam African Bank"],
 }
+EXCHANGES = ["binance", "okx", "bybit", "kucoin"]
+"""Exchanges of the ``exch:`` accounts and of the hot wallets (synthetic stand-ins)."""
 WALLETS = {"KE": "M-PESA", "UG": "MTN MoMo", "ET": "telebirr", "DJ": "D-Money"}
 _PHONE = {  # (prefix, choices for the next digit, random digits after it)
     "KE": ("+2547", "0129", 7),
@@ -180,7 +182,7 @@ _PHONE = {  # (prefix, choices for the next digit, random digits after it)
     "DJ": ("+25377", "0123456789", 5),
 }
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_IBAN_SHAPE = {"AE": (3, 16), "SA": (2, 18), "QA": (4, 21), "GB": (4, 14), "LB": (4, 20), "JO": (4, 22)}
+_IBAN_SHAPE = {"AE": (3, 16), "SA": (2, 18), "QA": (4, 21), "GB": (4, 14), "LB": (4, 20), "JO": (4, 22), "LY": (6, 15)}
 
 
 @dataclass
@@ -443,6 +445,24 @@ def _background_accounts(
                 }
             )
         )
+        if kind == "trx":  # most people holding USDT also have an account at an exchange
+            users = sel[rng.random(len(sel)) < 0.7]
+            exchange = np.array(EXCHANGES, dtype=object)[rng.integers(0, len(EXCHANGES), len(users))]
+            uids = rng.choice(9 * 10**8, len(users), replace=False) + 10**8
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "account": [f"exch:{e}/{u}" for e, u in zip(exchange, uids, strict=True)],
+                        "party_id": p["party_id"].to_numpy()[users],
+                        "person": p["person"].to_numpy()[users],
+                        "kind": "exch",
+                        "country": p["country"].to_numpy()[users],
+                        "currency": currency,
+                        "institution": exchange,
+                        "name": p["name"].to_numpy()[users],
+                    }
+                )
+            )
     frames.append(_organisations(rng, n_people, served))
     out = pd.concat(frames, ignore_index=True)
     return out.drop_duplicates("account", ignore_index=True)
@@ -464,7 +484,7 @@ _MERCHANTS = {
     "DJ": ["EDD ELECTRICITE", "ONEAD", "DJIBOUTI TELECOM", "NOUGAPRIX"],
 }
 _EMPLOYERS = ["LTD", "HOLDINGS LTD", "SACCO", "COUNTY GOVERNMENT", "SCHOOL", "HOSPITAL", "LOGISTICS LTD", "FARMS LTD"]
-_FOREIGN = ["SA", "AE", "QA", "GB", "US", "LB", "JO"]
+_FOREIGN = ["SA", "AE", "QA", "GB", "US", "LB", "JO", "LY"]
 
 
 def _organisations(rng: np.random.Generator, n_people: int, served: list[str]) -> pd.DataFrame:
@@ -530,8 +550,7 @@ def _organisations(rng: np.random.Generator, n_people: int, served: list[str]) -
                 "currency": "USD",
             }
         )
-    hot = ["binance", "okx", "bybit", "kucoin"]
-    for i, ex in enumerate(hot):
+    for i, ex in enumerate(EXCHANGES):
         rows.append(
             {
                 "account": f"trx:{tron_address(rng)}",
