@@ -23,7 +23,9 @@ transaction from the point of view of the address in focus (``address=``):
 
 Amounts are exact BTC (satoshi / 10^8). Rows used to build a transaction are listed in its
 ``attributes["rows"]``; a row about no transaction of the focus is rejected with that
-reason, so every row is accounted for. ``tx_id`` is ``btc:<txid>:<n>``.
+reason, so every row is accounted for. ``tx_id`` is ``btc:<txid>:<output index>`` for a
+payment into one output (the payer's and the payee's exports then agree, and a case
+holding both keeps it once), else ``btc:<txid>:net:<focus address>``.
 """
 
 from __future__ import annotations
@@ -201,7 +203,7 @@ def _time(text: str) -> pd.Timestamp:
 
 
 def _tx(
-    txid: str, n: int, ts: pd.Timestamp, sender: str, receiver: str, sat: int, line: int, attrs: dict[str, Any]
+    txid: str, n: str, ts: pd.Timestamp, sender: str, receiver: str, sat: int, line: int, attrs: dict[str, Any]
 ) -> dict[str, Any]:
     amount = Decimal(sat) * SATOSHI
     return {
@@ -267,10 +269,12 @@ def _outputs(rows: list[tuple[int, dict[str, str]]], focus: str, rejects: list[d
             for _, r in other_in:
                 senders[btc_key(r["recipient"])] += _sat(r["value"]) or 0
             sender = max(senders, key=lambda k: senders[k]) if senders else unknown
+            # a plain payment into one output of the focus is named by that output, as the payer's export names it
+            single = own_out[0][1].get("index", "").strip() if len(own_out) == 1 and not own_in else ""
             out.append(
                 _tx(
                     t,
-                    1,
+                    single if single.isdigit() else f"net:{focus[4:]}",
                     when,
                     sender,
                     focus,
@@ -283,7 +287,7 @@ def _outputs(rows: list[tuple[int, dict[str, str]]], focus: str, rejects: list[d
             paid = -gained
             if other_out:
                 fee = paid - sum(_sat(x["value"]) or 0 for _, x in other_out)
-                for k, (n, r) in enumerate(sorted(other_out, key=lambda x: int(x[1].get("index") or 0)), start=1):
+                for k, (n, r) in enumerate(sorted(other_out, key=lambda x: int(x[1].get("index") or 0))):
                     sat = _sat(r["value"]) or 0
                     if sat == 0:
                         rejects.append(
@@ -293,7 +297,7 @@ def _outputs(rows: list[tuple[int, dict[str, str]]], focus: str, rejects: list[d
                     out.append(
                         _tx(
                             t,
-                            k,
+                            r.get("index", "").strip() if r.get("index", "").strip().isdigit() else f"out{k}",
                             when,
                             focus,
                             btc_key(r["recipient"]),
@@ -303,7 +307,7 @@ def _outputs(rows: list[tuple[int, dict[str, str]]], focus: str, rejects: list[d
                         )
                     )
             else:
-                out.append(_tx(t, 1, when, focus, unknown, paid, first, {**attrs, "direction": "out"}))
+                out.append(_tx(t, f"net:{focus[4:]}", when, focus, unknown, paid, first, {**attrs, "direction": "out"}))
         else:
             for n in lines:
                 rejects.append(
@@ -356,7 +360,7 @@ def _history(rows: list[tuple[int, dict[str, str]]], focus: str, rejects: list[d
             out.append(
                 _tx(
                     h,
-                    1,
+                    f"net:{focus[4:]}",
                     ts,
                     sender,
                     receiver,

@@ -75,3 +75,20 @@ def test_missing_columns(tmp_path):
     p.write_text("transaction_hash\tindex\ttime\tvalue\naa00\t0\t2024-01-01\t5\n")
     with pytest.raises(InputError, match="no column recipient"):
         fi.read(p, format="blockchair", address=FOCUS)
+
+
+def test_payer_and_payee_exports_name_a_payment_alike():
+    payee = fi.read(FIXTURES / "outputs_focus.tsv", address=FOCUS).transactions
+    payer = fi.read(FIXTURES / "outputs_focus.tsv", address="3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy").transactions
+    # 3J98... spent 0.5 BTC in tx 22.., got 0.1999 back: 0.3 to the focus in output 0, fee 0.0001
+    # (and first received the 0.5 in tx 11.. from inputs the file does not show)
+    assert payer[["tx_id", "sender", "receiver", "amount_exact"]].values.tolist() == [
+        [
+            "btc:" + "1" * 64 + ":0",
+            "acct:UNKNOWN/BTC-TX-" + "1" * 64,
+            "btc:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+            Decimal("0.5"),
+        ],
+        ["btc:" + "2" * 64 + ":0", "btc:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "btc:" + FOCUS, Decimal("0.3")],
+    ]
+    assert payee["tx_id"].iloc[0] == payer["tx_id"].iloc[1]
