@@ -27,7 +27,9 @@ def validate_xsd(path: str | Path, xsd: str | Path, *, max_messages: int = 100) 
     -------
     dict
         ``{"schema": str, "valid": bool, "errors": int, "messages": [str, ...]}``; each message
-        names the XML path and, when known, the line.
+        names the XML path and, when known, the line. ``valid`` is None when the XSD itself
+        cannot be loaded (missing, broken, or importing a schema over the network, which is
+        not allowed); the message says why.
 
     Examples
     --------
@@ -38,17 +40,30 @@ def validate_xsd(path: str | Path, xsd: str | Path, *, max_messages: int = 100) 
         import xmlschema
     except ImportError:  # pragma: no cover - optional dependency
         raise MissingDependencyError("xmlschema", "xsd") from None
-    schema = _schema(str(Path(xsd).resolve()), Path(xsd).stat().st_mtime_ns)
-    resource = xmlschema.XMLResource(str(path), lazy=True, allow="local", defuse="always")
+    try:
+        schema = _schema(str(Path(xsd).resolve()), Path(xsd).stat().st_mtime_ns)
+    except (OSError, xmlschema.XMLSchemaException, SyntaxError, ValueError) as exc:
+        # a missing, broken or remote-importing schema is reported, the report is still read
+        return {
+            "schema": str(xsd),
+            "valid": None,
+            "errors": 0,
+            "messages": [f"the XSD could not be loaded: {exc}"[:300]],
+        }
     messages: list[str] = []
     count = 0
-    for err in schema.iter_errors(resource):
+    try:
+        resource = xmlschema.XMLResource(str(path), lazy=True, allow="local", defuse="always")
+        for err in schema.iter_errors(resource):
+            count += 1
+            if len(messages) < max_messages:
+                line = getattr(err, "sourceline", None)
+                where = f"line {line}, " if line else ""
+                text = f"{where}{err.path}: {err.reason}"
+                messages.append(text if len(text) <= 300 else text[:297] + "...")
+    except (OSError, xmlschema.XMLSchemaException, SyntaxError, ValueError) as exc:
         count += 1
-        if len(messages) < max_messages:
-            line = getattr(err, "sourceline", None)
-            where = f"line {line}, " if line else ""
-            text = f"{where}{err.path}: {err.reason}"
-            messages.append(text if len(text) <= 300 else text[:297] + "...")
+        messages.append(f"validation stopped: {exc}"[:300])
     return {"schema": str(xsd), "valid": count == 0, "errors": count, "messages": messages}
 
 

@@ -235,3 +235,15 @@ def test_case_store_round_trip_with_camt(tmp_path):
     assert tx.loc[tx["tx_id"] == "goaml:777/TX-1003", "amount_exact"].iloc[0] == Decimal("0.1234567890123")
     parties = case.parties().set_index("party_id")
     assert str(parties.loc["party:id/ID/12345678", "birth_date"]) == "1990-05-17"
+
+
+def test_unloadable_xsd_is_reported_not_raised(tmp_path):
+    xsd = tmp_path / "remote.xsd"
+    xsd.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        '<xs:include schemaLocation="http://attacker.example/codes.xsd"/></xs:schema>'
+    )
+    frames = fi.read(STR, xsd=xsd)
+    assert len(frames.transactions) == 4
+    assert frames.report["xsd"]["valid"] is None
+    assert frames.report["xsd"]["messages"][0].startswith("the XSD could not be loaded")
