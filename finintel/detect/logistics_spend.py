@@ -10,12 +10,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
 from finintel.detect._windows import blocks, duration_text, episodes, local_amounts, seconds
 
-__all__ = ["LIVING_KEYWORDS", "LOGISTICS_KEYWORDS", "logistics_spend", "spend_category"]
+__all__ = ["LIVING_KEYWORDS", "LOGISTICS_KEYWORDS", "fold_text", "logistics_spend", "match_keywords", "spend_category"]
 
 LOGISTICS_KEYWORDS: dict[str, tuple[str, ...]] = {
     "lodging": (
@@ -159,7 +161,7 @@ _MCC = {
     "advertising": {7311, 7319},
     "living": {5411, 5422, 5441, 5451, 5462, 5499, 5912, 8011, 8062, 8099, 8211, 8220, 4900},
 }
-_MCC_RE = re.compile(r'"mcc"\s*:\s*"?(\d{4})')
+_MCC_RE = r'"mcc"\s*:\s*"?(?P<mcc>\d{4})'
 
 
 def _fold_one(s: str) -> str:
@@ -167,17 +169,54 @@ def _fold_one(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).casefold()
 
 
-def _fold(text: pd.Series) -> pd.Series:
-    return text.astype(object).fillna("").astype(str).map(_fold_one)
+def _arrow(col: pd.Series) -> pa.Array:
+    return pa.array(col.astype(object).where(col.notna(), None).to_numpy(), type=pa.string())
+
+
+def _join(*cols: pd.Series) -> pd.Series:
+    """Text columns joined by " | " (missing parts as empty), as an Arrow-backed series."""
+    parts = [pc.fill_null(_arrow(c), "") for c in cols]
+    return pd.Series(pd.arrays.ArrowExtensionArray(pc.binary_join_element_wise(*parts, " | ")))
+
+
+def _mcc(attributes: pd.Series) -> np.ndarray:
+    """Merchant category codes found in the attributes JSON (``"mcc": "7011"``), -1 where none."""
+    found = pc.struct_field(pc.extract_regex(_arrow(attributes), pattern=_MCC_RE), [0])
+    return np.asarray(pc.fill_null(pc.cast(found, pa.int64(), safe=False), -1).to_numpy(zero_copy_only=False))
+
+
+def fold_text(text: pd.Series) -> pa.Array:
+    """Texts folded for keyword matching, vectorised in Arrow: NFKD, combining marks dropped, lower case."""
+    arr = _arrow(text) if not isinstance(text.dtype, pd.ArrowDtype) else text.array._pa_array.combine_chunks()
+    arr = pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKD"), pattern=r"\p{Mn}", replacement="")
+    return pc.utf8_lower(arr)
 
 
 @functools.lru_cache(maxsize=64)
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    parts = []
-    for w in sorted({_fold_one(w) for w in words if w}, key=len, reverse=True):
-        esc = re.escape(w)
-        parts.append(rf"(?<![a-z0-9]){esc}(?:s|es)?(?![a-z0-9])" if w.isascii() else esc)
-    return re.compile("|".join(parts) or r"(?!x)x")
+def _patterns(words: tuple[str, ...]) -> tuple[str | None, str | None]:
+    folded = sorted({_fold_one(w) for w in words if w}, key=len, reverse=True)
+    latin = [re.escape(w) for w in folded if w.isascii()]
+    other = [re.escape(w) for w in folded if not w.isascii()]
+    word = rf"\b(?:{'|'.join(latin)})(?:s|es)?\b" if latin else None
+    return word, ("|".join(other) if other else None)
+
+
+def match_keywords(folded: pa.Array, words: Sequence[str]) -> np.ndarray:
+    """Which folded texts (from :func:`fold_text`) contain one of `words` as a whole word.
+
+    Latin-script words match on word boundaries, with an optional plural ``s``/``es`` ("bus" never matches
+    "business"); words in other scripts (Ethiopic) match anywhere. Matching runs in Arrow's RE2 engine,
+    linear in the text whatever the number of words.
+
+    >>> match_keywords(fold_text(pd.Series(["Hôtel Palace", "business lunch", "ሆቴል ክፍያ", None])), ["hotel", "bus", "ሆቴል"])
+    array([ True, False,  True, False])
+    """
+    word, other = _patterns(tuple(words))
+    hit = np.zeros(len(folded), dtype=bool)
+    for pattern in (word, other):
+        if pattern:
+            hit |= pc.fill_null(pc.match_substring_regex(folded, pattern=pattern), False).to_numpy(zero_copy_only=False)
+    return hit
 
 
 def spend_category(
@@ -199,18 +238,13 @@ def spend_category(
     ['lodging', 'living', None, 'transport']
     """
     keywords = LOGISTICS_KEYWORDS if keywords is None else keywords
-    text = _fold(
-        tx["description"].astype(object).fillna("").astype(str)
-        + " | "
-        + tx["receiver_name"].astype(object).fillna("").astype(str)
-    )
-    mcc = tx["attributes"].astype(object).fillna("").astype(str).str.extract(_MCC_RE, expand=False)
-    mcc_num = pd.to_numeric(mcc, errors="coerce")
+    text = fold_text(_join(tx["description"], tx["receiver_name"]))
+    mcc_num = _mcc(tx["attributes"])
     out = np.full(len(tx), None, dtype=object)
     for category, words in [*keywords.items(), ("living", living_keywords)]:
-        hit = text.str.contains(_pattern(tuple(words)), regex=True).to_numpy(dtype=bool)
+        hit = match_keywords(text, list(words))
         if category in _MCC:
-            hit |= mcc_num.isin(list(_MCC[category])).to_numpy(dtype=bool)
+            hit |= np.isin(mcc_num, list(_MCC[category]))
         out[hit & pd.isna(out)] = category
     return pd.Series(out, index=tx.index, dtype=object, name="category")
 

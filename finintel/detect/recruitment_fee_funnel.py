@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -161,21 +160,24 @@ def recruitment_fee_funnel(
     amt = np.nan_to_num(local_amounts(tx, currency, fx_to_local))
     frame = tx[["tx_id", "timestamp", "sender", "receiver"]].reset_index(drop=True).assign(_amt=amt)
     travel = _travel_mask(tx, travel_keywords, high_risk_countries)
-    b = blocks(frame["receiver"], frame["timestamp"], frame["tx_id"])
+    # only receivers paid by enough different payers that also pay for travel can match
+    payers = frame.groupby("receiver", observed=True)["sender"].nunique()
+    travellers = pd.unique(frame.loc[travel, "sender"])
+    cand_recv = payers.index[(payers >= min_payers).to_numpy() & payers.index.isin(travellers)]
+    inflows = frame[frame["receiver"].isin(cand_recv)].reset_index(drop=True)
+    b = blocks(inflows["receiver"], inflows["timestamp"], inflows["tx_id"])
     # candidate bursts: enough payments (not yet payers) in a window
     cands = episodes(b, w, min_payers)
     if not cands:
         return make_alerts("recruitment_fee_funnel", [])
-    senders = frame["sender"].astype(object).to_numpy()
-    edges = set(zip(senders, frame["receiver"].astype(object).to_numpy(), strict=True))
-    by_sender = frame.assign(_travel=travel).sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
+    ok = _similar_unrelated(frame, inflows, b, cands, min_payers, max_cv)
+    by_sender = frame[travel].sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
     rows: list[dict[str, Any]] = []
-    for lo, hi in cands:
-        inflow = frame.iloc[b.order[lo:hi]]
+    for ep, keep in ok.items():
+        lo, hi = cands[ep]
+        inflow = inflows.iloc[b.order[lo:hi]]
         entity = str(b.keys[b.code[lo]])
-        payers = set(inflow["sender"].astype(object)) - {entity}
-        related = {p for p in payers if any((p, q) in edges for q in payers if q != p)}
-        inflow = inflow[inflow["sender"].isin(payers - related)]
+        inflow = inflow[inflow["sender"].isin(keep)]
         per_payer = inflow.groupby("sender", observed=True)["_amt"].sum()
         if len(per_payer) < min_payers or per_payer.mean() <= 0:
             continue
@@ -185,9 +187,7 @@ def recruitment_fee_funnel(
         last = inflow["timestamp"].max()
         out = by_sender.loc[[entity]] if entity in by_sender.index else by_sender.iloc[:0]
         out = out[
-            out["_travel"]
-            & (out["timestamp"] >= inflow["timestamp"].min())
-            & (out["timestamp"] <= last + pd.Timedelta(seconds=ow))
+            (out["timestamp"] >= inflow["timestamp"].min()) & (out["timestamp"] <= last + pd.Timedelta(seconds=ow))
         ]
         collected, outflow = float(per_payer.sum()), float(out["_amt"].sum())
         share = outflow / collected
@@ -212,26 +212,51 @@ def recruitment_fee_funnel(
     return make_alerts("recruitment_fee_funnel", rows)
 
 
-def _travel_mask(tx: pd.DataFrame, keywords: Sequence[str], countries: Sequence[str]) -> np.ndarray:
-    text = (
-        tx["description"].astype(object).fillna("").astype(str)
-        + " "
-        + tx["receiver_name"].astype(object).fillna("").astype(str)
-        + " "
-        + tx["receiver"].astype(object).fillna("").astype(str)
-    ).str.casefold()
-    words = [k.casefold() for k in keywords if k]
-    hit = (
-        text.str.contains("|".join(re.escape(k) for k in words), regex=True)
-        if words
-        else pd.Series(False, index=tx.index)
+def _similar_unrelated(
+    frame: pd.DataFrame, inflows: pd.DataFrame, b: Any, cands: list[tuple[int, int]], min_payers: int, max_cv: float
+) -> dict[int, set[str]]:
+    """Candidate bursts whose unrelated payers are enough and pay similar totals: ``{burst: payers}``.
+
+    Vectorised over all bursts: payers that pay another payer of the same burst are dropped, then the
+    coefficient of variation of the per-payer totals is computed per burst.
+    """
+    lengths = np.array([hi - lo for lo, hi in cands])
+    pos = np.concatenate([np.arange(lo, hi) for lo, hi in cands])
+    rows = inflows.iloc[b.order[pos]]
+    ep_rows = pd.DataFrame(
+        {
+            "ep": np.repeat(np.arange(len(cands)), lengths),
+            "sender": rows["sender"].astype(str).to_numpy(),
+            "receiver": rows["receiver"].astype(str).to_numpy(),
+            "amt": rows["_amt"].to_numpy(),
+        }
     )
+    ep_rows = ep_rows[ep_rows["sender"] != ep_rows["receiver"]]
+    pp = ep_rows[["ep", "sender"]].drop_duplicates()
+    pairs = frame.loc[frame["sender"].isin(pp["sender"].unique()), ["sender", "receiver"]].astype(str).drop_duplicates()
+    pairs = pairs[pairs["sender"] != pairs["receiver"]]
+    rel = pp.merge(pairs, on="sender").merge(pp.rename(columns={"sender": "receiver"}), on=["ep", "receiver"])
+    related = pd.MultiIndex.from_frame(rel[["ep", "sender"]])
+    ep_rows = ep_rows[~pd.MultiIndex.from_frame(ep_rows[["ep", "sender"]]).isin(related)]
+    per = ep_rows.groupby(["ep", "sender"])["amt"].sum().reset_index()
+    stats = per.groupby("ep")["amt"].agg(["count", "mean"]).join(per.groupby("ep")["amt"].std(ddof=0).rename("std"))
+    good = stats.index[
+        (stats["count"] >= min_payers) & (stats["mean"] > 0) & (stats["std"] <= max_cv * stats["mean"] + 1e-9)
+    ]
+    per = per[per["ep"].isin(good)]
+    return {int(ep): set(g["sender"]) for ep, g in per.groupby("ep", sort=True)}
+
+
+def _travel_mask(tx: pd.DataFrame, keywords: Sequence[str], countries: Sequence[str]) -> np.ndarray:
+    from finintel.detect.logistics_spend import _join, fold_text, match_keywords
+
+    hit = match_keywords(fold_text(_join(tx["description"], tx["receiver_name"], tx["receiver"])), list(keywords))
     sc = tx["sender_country"].astype(object).fillna("").astype(str).str.upper()
     rc = tx["receiver_country"].astype(object).fillna("").astype(str).str.upper()
     cross = (sc != "") & (rc != "") & (sc != rc)
     risky = rc.isin([c.upper() for c in countries]) & (rc != "")
     remit = tx["channel"].astype(object) == "remittance"
-    return (hit | cross | risky | remit).to_numpy(dtype=bool)
+    return hit | (cross | risky | remit).to_numpy(dtype=bool)
 
 
 def _alert(

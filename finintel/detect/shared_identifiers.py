@@ -14,6 +14,7 @@ import pandas as pd
 from finintel.detect._alerts import make_alerts
 from finintel.detect._registry import register
 from finintel.detect._windows import seconds, span_text
+from finintel.detect.watchlist import normalize_name
 
 __all__ = ["shared_identifiers"]
 
@@ -104,7 +105,7 @@ def shared_identifiers(
     if links.empty:
         return make_alerts("shared_identifiers", [])
     sizes = links.groupby(["kind", "value"])["account"].transform("nunique")
-    holders = links.groupby(["kind", "value"])["holder"].transform("nunique")
+    holders = links.groupby(["kind", "value"])["person"].transform("nunique")
     links = links[(sizes >= 2) & (sizes <= max_sharing) & (holders >= 2)]
     if links.empty:
         return make_alerts("shared_identifiers", [])
@@ -118,24 +119,40 @@ def shared_identifiers(
     flagged = _flagged(alerts)
     opened = _opened(accounts)
     win = seconds(opened_within, name="opened_within")
-    involved = pd.concat(
+    linked = set(links["account"])
+    legs = pd.concat(
         [
-            tx[["tx_id", "sender"]].rename(columns={"sender": "a"}),
-            tx[["tx_id", "receiver"]].rename(columns={"receiver": "a"}),
-        ]
+            pd.DataFrame(
+                {
+                    "a": tx["sender"].astype(str).to_numpy(),
+                    "tx_id": tx["tx_id"].astype(str).to_numpy(),
+                    "ts": tx["timestamp"].reset_index(drop=True),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "a": tx["receiver"].astype(str).to_numpy(),
+                    "tx_id": tx["tx_id"].astype(str).to_numpy(),
+                    "ts": tx["timestamp"].reset_index(drop=True),
+                }
+            ),
+        ],
+        ignore_index=True,
     )
+    legs = legs[legs["a"].isin(linked)]
+    evidence = legs.groupby("a")["tx_id"].agg(lambda t: sorted(set(t)))
+    first_ts, last_ts = legs.groupby("a")["ts"].min(), legs.groupby("a")["ts"].max()
     rows: list[dict[str, Any]] = []
     for comp in sorted(nx.connected_components(G), key=lambda c: sorted(c)[0]):
         members = sorted(comp)
-        ev_all = involved[involved["a"].isin(members)]
         hits = {a: flagged[a] for a in members if a in flagged}
         for acct in members:
             shared = by_account.get(acct, [])
             strength = max((WEIGHTS.get(k, 0.5) for k, _ in shared), default=0.5)
             others = [m for m in members if m != acct]
             what = " and ".join(_show(k, v) for k, v in shared[:3])
-            ev = ev_all.loc[ev_all["a"] == acct, "tx_id"]
-            ts = tx.loc[tx["tx_id"].isin(ev), "timestamp"]
+            ev = evidence.get(acct, [])
+            ts = (first_ts.get(acct, pd.NaT), last_ts.get(acct, pd.NaT))
             flagged_others = {a: hits[a] for a in others if a in hits}
             found: list[tuple[str, float, str]] = []
             if flagged_others:
@@ -171,21 +188,20 @@ def shared_identifiers(
 def _row(
     acct: str,
     score: float,
-    ts: pd.Series,
-    ev: pd.Series,
+    ts: tuple[Any, Any],
+    ev: list[str],
     reason: str,
     variant: str,
     size: int,
     what: str,
     others: list[str],
 ) -> dict[str, Any]:
-    start = ts.min() if len(ts) else pd.NaT
     return {
         "entity": acct,
         "score": score,
-        "start": start,
-        "end": ts.max() if len(ts) else pd.NaT,
-        "tx_ids": sorted(set(ev.astype(str))),
+        "start": ts[0],
+        "end": ts[1],
+        "tx_ids": ev,
         "reason": reason,
         "variant": variant,
         "group_size": size,
@@ -226,6 +242,15 @@ def _identifiers(accounts: pd.DataFrame, parties: pd.DataFrame | None, kinds: Se
     acc = accounts.copy()
     acc["holder"] = acc["party_id"].astype(object) if "party_id" in acc.columns else None
     acc["holder"] = acc["holder"].where(acc["holder"].notna(), "account:" + acc["account"].astype(str))
+    acc["holder"] = acc["holder"].astype(str)
+    # the person behind a holder: two party records with the same name are one person (duplicate KYC, two banks)
+    names = acc["account_name"].astype(object) if "account_name" in acc.columns else pd.Series(None, index=acc.index)
+    if parties is not None and {"party_id", "name"} <= set(parties.columns):
+        by_party = dict(zip(parties["party_id"].astype(str), parties["name"].astype(object), strict=True))
+        names = acc["holder"].map(by_party).where(lambda n: n.notna(), names)
+    keys = names.map(lambda n: " ".join(sorted(normalize_name(n).split())))
+    acc["person"] = ("name:" + keys).where(keys != "", "party:" + acc["holder"])
+    person = dict(zip(acc["holder"], acc["person"], strict=False))
     rows: list[tuple[str, str, str, str]] = []
     if "device" in kinds and "attributes" in acc.columns:
         for account, holder, attrs in zip(
@@ -242,7 +267,8 @@ def _identifiers(accounts: pd.DataFrame, parties: pd.DataFrame | None, kinds: Se
                 for p, a in zip(parties["party_id"], parties["attributes"], strict=True)
                 for d in _devices(a)
             ]
-            long = pd.concat([long, pd.DataFrame(devs, columns=["party_id", "kind", "raw"])], ignore_index=True)
+            if devs:
+                long = pd.concat([long, pd.DataFrame(devs, columns=["party_id", "kind", "raw"])], ignore_index=True)
         long["value"] = [_norm(k, v) for k, v in zip(long["kind"], long["raw"], strict=True)]
         long = long.dropna(subset=["value"]).astype({"party_id": object})
         merged = acc[["account", "holder"]].merge(long, left_on="holder", right_on="party_id")
@@ -255,7 +281,8 @@ def _identifiers(accounts: pd.DataFrame, parties: pd.DataFrame | None, kinds: Se
                 strict=True,
             )
         )
-    return pd.DataFrame(rows, columns=["account", "holder", "kind", "value"]).drop_duplicates()
+    out = pd.DataFrame(rows, columns=["account", "holder", "kind", "value"]).drop_duplicates()
+    return out.assign(person=out["holder"].map(person).fillna("party:" + out["holder"]))
 
 
 def _devices(attrs: Any) -> list[str]:

@@ -65,6 +65,12 @@ _ETHIOPIC_ROWS = {
 _ETHIOPIC_VOWELS = ("e", "u", "i", "a", "e", "", "o", "wa")
 
 
+try:  # optional: transliterates any script to ASCII when installed
+    from anyascii import anyascii as _anyascii  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    _anyascii = None
+
+
 def _ethiopic(ch: str) -> str | None:
     cp = ord(ch)
     if not 0x1200 <= cp <= 0x1357:
@@ -92,12 +98,8 @@ def normalize_name(name: Any) -> str:
     text = str(name)
     if any(0x1200 <= ord(c) <= 0x137F for c in text):
         text = "".join(t if (t := _ethiopic(c)) is not None else c for c in text)
-    try:
-        from anyascii import anyascii  # type: ignore[import-not-found]
-
-        text = anyascii(text)
-    except ImportError:
-        pass
+    if _anyascii is not None and not text.isascii():
+        text = _anyascii(text)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
     return " ".join(t for t in re.split(r"[\W_]+", text) if t)
 

@@ -96,3 +96,15 @@ def test_nothing_without_a_shared_value() -> None:
     assert shared_identifiers(
         TX, parties=parties, accounts=ACCOUNTS, alerts=pd.DataFrame({"entity": ["acct:B/0"]})
     ).empty
+
+
+def test_same_person_in_two_kyc_records_is_not_suspicious() -> None:
+    # one person known to two banks: two party records, one ID number, one name (in any order or case)
+    parties = pd.DataFrame(
+        {"party_id": ["p0", "p1"], "name": ["Grace Wanjiru", "WANJIRU GRACE"], "id_number": ["123456", "123456"]}
+    )
+    accounts = ACCOUNTS.iloc[:2]
+    flagged = pd.DataFrame({"entity": ["acct:B/0"], "score": [0.9], "detector": ["fan_in"]})
+    assert shared_identifiers(TX, parties=parties, accounts=accounts, alerts=flagged).empty
+    other = parties.assign(name=["Grace Wanjiru", "Mary Achieng"])
+    assert shared_identifiers(TX, parties=other, accounts=accounts, alerts=flagged)["entity"].tolist() == ["acct:B/1"]
