@@ -103,15 +103,18 @@ def read_ofx(path: Path, **_: Any) -> Frames:
     rows: list[dict[str, Any]] = []
     rejects: list[dict[str, Any]] = []
     accounts: list[dict[str, Any]] = []
-    all_tx = [t for a in ofx.accounts for t in a.statement.transactions] if ofx.accounts else []
-    all_positive = bool(all_tx) and all(Decimal(t.amount) >= 0 for t in all_tx)
+    all_tx = [t for a in ofx.accounts for t in getattr(getattr(a, "statement", None), "transactions", None) or []]
+    amounts = [t.amount for t in all_tx if isinstance(getattr(t, "amount", None), Decimal | int | float)]
+    all_positive = bool(amounts) and all(a >= 0 for a in amounts)
     for acc in ofx.accounts:
         card = getattr(acc, "type", None) == AccountType.CreditCard
         org = getattr(getattr(acc, "institution", None), "organization", None) or None
         if not str(acc.account_id or "").strip():
             continue  # its <STMTTRN> lines are reported below as unread
         owner = bank_account_key(acc.account_id, acc.routing_number or org or ("CARD" if card else "UNKNOWN"))
-        stmt = acc.statement
+        stmt = getattr(acc, "statement", None)
+        if stmt is None:
+            continue
         currency = (getattr(stmt, "currency", None) or "").upper() or None
         accounts.append(
             {
@@ -126,8 +129,13 @@ def read_ofx(path: Path, **_: Any) -> Frames:
             }
         )
         for t in stmt.transactions:
-            line = _line(lines_by_fitid, str(t.id))
-            rows.append(_row(t, owner, currency, card, all_positive, line))
+            line = _line(lines_by_fitid, str(getattr(t, "id", "")))
+            try:
+                rows.append(_row(t, owner, currency, card, all_positive, line))
+            except (AttributeError, TypeError, ArithmeticError, ValueError) as exc:  # e.g. investment rows, odd dates
+                rejects.append(
+                    reject(line, "STMTTRN", f"transaction cannot be read as a payment: {exc}", repr(t)[:500])
+                )
         for bad in getattr(stmt, "discarded_entries", []):
             content = str(bad.get("content", ""))
             fit = re.search(r"<fitid>\s*([^<\n]*)", content, re.I)
