@@ -26,14 +26,16 @@ Rows = list[dict[str, Any]]
 
 def _closure_forward(led: _Ledger, reach: np.ndarray, hops: int | None) -> np.ndarray:
     """Earliest position after which each account may hold tainted value (n + 1: never)."""
-    pos = np.arange(led.n, dtype="int64")
-    window = pos >= led.start
+    lo = max(led.start, int(reach.min()) + 1) if len(reach) else 0
+    pos = np.arange(lo, led.n, dtype="int64")  # rows before the earliest seed cannot carry its value
+    s, r = led.s[lo:], led.r[lo:]
+    movable = ~led.is_cash[s]
     limit = hops if hops is not None else led.n
     for _ in range(limit):
-        cand = window & (reach[led.s] < pos) & ~led.is_cash[led.s]
+        cand = movable & (reach[s] < pos)
         if not cand.any():
             break
-        arrive = pd.Series(pos[cand] - 1).groupby(led.r[cand]).min()
+        arrive = pd.Series(pos[cand] - 1).groupby(r[cand]).min()
         idx = arrive.index.to_numpy()
         new = np.minimum(reach[idx], arrive.to_numpy())
         if np.array_equal(new, reach[idx]):
@@ -226,11 +228,14 @@ def run_backward(led: _Ledger, seeds: pd.DataFrame, *, hops: int | None, rule: s
             values[label] += float(led.amount[j])
             latest[led.s[j]] = max(latest[led.s[j]], j)
     window = pos >= led.start
+    hi = int(latest.max()) + 1 if len(latest) else 0  # rows after the latest seed cannot have funded it
+    bpos, bs, br = pos[led.start : hi], led.s[led.start : hi], led.r[led.start : hi]
+    fundable = ~led.is_cash[br]
     for _ in range(hops if hops is not None else led.n):
-        cand = window & (latest[led.r] > pos) & ~led.is_cash[led.r]
+        cand = fundable & (latest[br] > bpos)
         if not cand.any():
             break
-        dep = pd.Series(pos[cand]).groupby(led.s[cand]).max()
+        dep = pd.Series(bpos[cand]).groupby(bs[cand]).max()
         idx = dep.index.to_numpy()
         new = np.maximum(latest[idx], dep.to_numpy())
         if np.array_equal(new, latest[idx]):

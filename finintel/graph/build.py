@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from finintel.errors import InputError
 from finintel.schema import frames as F
@@ -153,26 +154,32 @@ def node_table(tx: pd.DataFrame, *, completed_only: bool = True) -> pd.DataFrame
     c      90.0        0.0     1
     """
     tx = _moving(check_transactions(tx), completed_only)
-    s, r = tx["sender"].astype(object), tx["receiver"].astype(object)
-    amount = tx["amount"].to_numpy(dtype="float64")
-    out = pd.DataFrame({"k": s.to_numpy(), "a": amount}).groupby("k", sort=False)["a"].agg(["sum", "size"])
-    inn = pd.DataFrame({"k": r.to_numpy(), "a": amount}).groupby("k", sort=False)["a"].agg(["sum", "size"])
+    s, r = _pa(tx["sender"]), _pa(tx["receiver"])
+    amount = pa.array(tx["amount"].to_numpy(dtype="float64"))
+    totals = []
+    for keys_arr in (r, s):
+        t = (
+            pa.table({"k": keys_arr, "a": amount})
+            .group_by("k", use_threads=False)
+            .aggregate([("a", "sum"), ("a", "count")])
+        )
+        totals.append(t.to_pandas().set_index("k"))
+    inn, out = totals
     keys = out.index.union(inn.index)
     table = pd.DataFrame(index=pd.Index(keys, dtype=object, name="account"))
-    table["total_in"] = inn["sum"].reindex(keys).fillna(0.0).to_numpy()
-    table["total_out"] = out["sum"].reindex(keys).fillna(0.0).to_numpy()
-    table["n_tx"] = (
-        (inn["size"].reindex(keys).fillna(0) + out["size"].reindex(keys).fillna(0)).astype("int64").to_numpy()
+    table["total_in"] = inn["a_sum"].reindex(keys).fillna(0.0).to_numpy(dtype="float64")
+    table["total_out"] = out["a_sum"].reindex(keys).fillna(0.0).to_numpy(dtype="float64")
+    counts = inn["a_count"].reindex(keys).fillna(0) + out["a_count"].reindex(keys).fillna(0)
+    table["n_tx"] = counts.astype("int64").to_numpy()
+    both = pa.chunked_array(_chunks(s) + _chunks(r), pa.string())
+    names = _arrow_mode(both, _pa_pair(tx, "sender_name", "receiver_name"))
+    countries = _arrow_mode(both, _pa_pair(tx, "sender_country", "receiver_country"))
+    cur = _pa(tx["currency"])
+    cur_t = pa.table({"k": both, "c": pa.chunked_array(_chunks(cur) + _chunks(cur), pa.string())})
+    distinct = (
+        cur_t.group_by("k", use_threads=False).aggregate([("c", "distinct")]).to_pandas().set_index("k")["c_distinct"]
     )
-    both = pd.concat([s, r], ignore_index=True)
-    names = _mode_by_key(both, pd.concat([_col(tx, "sender_name"), _col(tx, "receiver_name")], ignore_index=True))
-    countries = _mode_by_key(
-        both, pd.concat([_col(tx, "sender_country"), _col(tx, "receiver_country")], ignore_index=True)
-    )
-    cur = pd.DataFrame(
-        {"k": both.to_numpy(), "c": pd.concat([tx["currency"], tx["currency"]], ignore_index=True).astype(object)}
-    )
-    currencies = cur.dropna().drop_duplicates().sort_values(["k", "c"]).groupby("k", sort=False)["c"].agg(list)
+    currencies = distinct.map(lambda v: sorted(x for x in v if x is not None))
     table["name"] = names.reindex(keys).to_numpy()
     table["country"] = countries.reindex(keys).to_numpy()
     table["kind"] = [node_kind(k, n if isinstance(n, str) else None) for k, n in zip(keys, table["name"], strict=True)]
@@ -181,10 +188,39 @@ def node_table(tx: pd.DataFrame, *, completed_only: bool = True) -> pd.DataFrame
     return table.sort_index()
 
 
-def _col(tx: pd.DataFrame, name: str) -> pd.Series:
-    if name in tx.columns:
-        return tx[name].astype(object)
-    return pd.Series([None] * len(tx), dtype=object)
+def _pa(col: pd.Series) -> pa.ChunkedArray:
+    """A string column as Arrow, zero-copy when it is already Arrow-backed."""
+    arr = getattr(col.array, "_pa_array", None)
+    if arr is None and isinstance(col.dtype, pd.CategoricalDtype):
+        arr = pa.chunked_array([pa.array(col, from_pandas=True).cast(pa.string())])
+    elif arr is None:
+        obj = col.astype(object)
+        arr = pa.chunked_array([pa.array(obj.where(obj.notna(), None).to_numpy(), pa.string(), from_pandas=True)])
+    elif isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
+
+
+def _chunks(arr: pa.ChunkedArray) -> list[pa.Array]:
+    return list(arr.chunks) if arr.num_chunks else [pa.array([], pa.string())]
+
+
+def _pa_pair(tx: pd.DataFrame, a: str, b: str) -> pa.ChunkedArray:
+    parts = []
+    for name in (a, b):
+        parts += _chunks(_pa(tx[name])) if name in tx.columns else [pa.nulls(len(tx), pa.string())]
+    return pa.chunked_array(parts, pa.string())
+
+
+def _arrow_mode(keys: pa.ChunkedArray, values: pa.ChunkedArray) -> pd.Series:
+    """Most frequent non-empty value per key (ties: alphabetically first), indexed by key."""
+    v = pc.utf8_trim_whitespace(values)
+    t = pa.table({"k": keys, "v": v}).filter(pc.fill_null(pc.greater(pc.utf8_length(v), 0), False))
+    if t.num_rows == 0:
+        return pd.Series(dtype=object)
+    counts = t.group_by(["k", "v"], use_threads=False).aggregate([("v", "count")]).to_pandas()
+    counts = counts.sort_values(["k", "v_count", "v"], ascending=[True, False, True], kind="mergesort")
+    return counts.drop_duplicates("k").set_index("k")["v"]
 
 
 def _clean(value: Any) -> Any:
@@ -204,8 +240,18 @@ def _clean(value: Any) -> Any:
 
 
 def _add_nodes(G: nx.Graph, nodes: pd.DataFrame) -> None:
-    records = nodes.to_dict("index")
-    G.add_nodes_from((k, {a: _clean(v) for a, v in attrs.items()}) for k, attrs in records.items())
+    cols = {}
+    for c in nodes.columns:
+        col = nodes[c]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            obj = col.astype(object)
+            cols[c] = obj.where(obj.notna(), None).tolist()
+        else:
+            cols[c] = col.tolist()
+    names = list(cols)
+    G.add_nodes_from(
+        (k, dict(zip(names, vals, strict=True))) for k, *vals in zip(nodes.index, *cols.values(), strict=True)
+    )
 
 
 def flow_graph(
@@ -260,23 +306,33 @@ def flow_graph(
     G: nx.DiGraph = nx.MultiDiGraph() if by_currency else nx.DiGraph()
     G.graph["view"] = "flow"
     G.graph["by_currency"] = by_currency
-    _add_nodes(G, node_table(tx, completed_only=False))
-    edges = _aggregate(tx, by_currency=by_currency, tx_ids=tx_ids)
-    if edges.empty:
+    out = _group(tx, by_currency=by_currency, tx_ids=tx_ids)
+    _add_nodes(G, _nodes_from_edges(out, tx))
+    if out.num_rows == 0:
         return G
-    cols = {name: edges[name].to_numpy(dtype=object) for name in edges.columns}
-    first = pd.DatetimeIndex(edges["first"])
-    last = pd.DatetimeIndex(edges["last"])
-    n = len(edges)
-    for i in range(n):
+    cols = {name: out.column(name).to_pylist() for name in out.column_names if name not in ("first", "last")}
+    first = list(pd.DatetimeIndex(pd.to_datetime(out.column("first").cast(pa.int64()).to_numpy(), unit="us", utc=True)))
+    last = list(pd.DatetimeIndex(pd.to_datetime(out.column("last").cast(pa.int64()).to_numpy(), unit="us", utc=True)))
+    tidy: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    joined: dict[tuple[str, ...], str] = {}
+
+    def sort_once(v: list[Any]) -> tuple[str, ...]:
+        key = tuple(v)
+        if key not in tidy:
+            tidy[key] = tuple(sorted(c for c in key if c is not None))
+            joined[tidy[key]] = ",".join(tidy[key])
+        return tidy[key]
+
+    for i in range(out.num_rows):
+        curs = sort_once(cols["currencies"][i])
         attrs: dict[str, Any] = {
-            "count": int(cols["count"][i]),
-            "total": float(cols["total"][i]),
-            "currency": ",".join(cols["currencies"][i]),
-            "currencies": cols["currencies"][i],
+            "count": cols["count"][i],
+            "total": cols["total"][i],
+            "currency": joined[curs],
+            "currencies": list(curs),
             "first": first[i],
             "last": last[i],
-            "channels": cols["channels"][i],
+            "channels": list(sort_once(cols["channels"][i])),
         }
         if tx_ids:
             attrs["tx_ids"] = cols["tx_ids"][i]
@@ -287,19 +343,20 @@ def flow_graph(
     return G
 
 
-def _aggregate(tx: pd.DataFrame, *, by_currency: bool, tx_ids: bool) -> pd.DataFrame:
-    """Edges frame: sender, receiver, [currency,] count, total, first, last, currencies, channels, tx_ids."""
+def _group(tx: pd.DataFrame, *, by_currency: bool, tx_ids: bool) -> pa.Table:
+    """Edges as an Arrow table sorted by pair: sender, receiver, [currency,] count, total, first, last,
+    currencies, channels, [tx_ids]."""
     table = pa.table(
         {
-            "sender": pa.array(tx["sender"].astype(object).to_numpy(), pa.string()),
-            "receiver": pa.array(tx["receiver"].astype(object).to_numpy(), pa.string()),
-            "currency": pa.array(tx["currency"].astype(object).to_numpy(), pa.string()),
-            "channel": pa.array(tx["channel"].astype(object).to_numpy(), pa.string()),
+            "sender": _pa(tx["sender"]),
+            "receiver": _pa(tx["receiver"]),
+            "currency": _pa(tx["currency"]),
+            "channel": _pa(tx["channel"]),
             "amount": pa.array(tx["amount"].to_numpy(dtype="float64")),
             "timestamp": pa.array(pd.DatetimeIndex(tx["timestamp"]).as_unit("us").asi8, pa.int64()).cast(
                 pa.timestamp("us", tz="UTC")
             ),
-            "tx_id": pa.array(tx["tx_id"].astype(object).to_numpy(), pa.string()),
+            "tx_id": _pa(tx["tx_id"]),
         }
     )
     keys = ["sender", "receiver", "currency"] if by_currency else ["sender", "receiver"]
@@ -314,23 +371,49 @@ def _aggregate(tx: pd.DataFrame, *, by_currency: bool, tx_ids: bool) -> pd.DataF
     if tx_ids:
         aggs.append(("tx_id", "list"))
     out = table.group_by(keys, use_threads=False).aggregate(aggs)
-    df = out.to_pandas()
-    df = df.rename(
-        columns={
-            "amount_count": "count",
-            "amount_sum": "total",
-            "timestamp_min": "first",
-            "timestamp_max": "last",
-            "currency_distinct": "currencies",
-            "channel_distinct": "channels",
-            "tx_id_list": "tx_ids",
-        }
-    )
-    df["currencies"] = [sorted(c for c in v if c is not None) for v in df["currencies"]]
-    df["channels"] = [sorted(c for c in v if c is not None) for v in df["channels"]]
-    if tx_ids:
-        df["tx_ids"] = [list(v) for v in df["tx_ids"]]
-    return df.sort_values(keys, kind="mergesort").reset_index(drop=True)
+    names = {
+        "amount_count": "count",
+        "amount_sum": "total",
+        "timestamp_min": "first",
+        "timestamp_max": "last",
+        "currency_distinct": "currencies",
+        "channel_distinct": "channels",
+        "tx_id_list": "tx_ids",
+    }
+    out = out.rename_columns([names.get(c, c) for c in out.column_names])
+    return out.sort_by([(k, "ascending") for k in keys])
+
+
+def _nodes_from_edges(edges: pa.Table, tx: pd.DataFrame) -> pd.DataFrame:
+    """:func:`node_table` computed from the aggregated edges (names and countries from the rows)."""
+    sums = []
+    for side in ("receiver", "sender"):
+        t = pa.table({"k": edges.column(side), "total": edges.column("total"), "count": edges.column("count")})
+        g = t.group_by("k", use_threads=False).aggregate([("total", "sum"), ("count", "sum")]).to_pandas()
+        sums.append(g.set_index("k"))
+    inn, out = sums
+    keys = out.index.union(inn.index)
+    table = pd.DataFrame(index=pd.Index(keys, dtype=object, name="account"))
+    table["total_in"] = inn["total_sum"].reindex(keys).fillna(0.0).to_numpy(dtype="float64")
+    table["total_out"] = out["total_sum"].reindex(keys).fillna(0.0).to_numpy(dtype="float64")
+    counts = inn["count_sum"].reindex(keys).fillna(0) + out["count_sum"].reindex(keys).fillna(0)
+    table["n_tx"] = counts.astype("int64").to_numpy()
+    s, r = _pa(tx["sender"]), _pa(tx["receiver"])
+    both = pa.chunked_array(_chunks(s) + _chunks(r), pa.string())
+    names = _arrow_mode(both, _pa_pair(tx, "sender_name", "receiver_name"))
+    countries = _arrow_mode(both, _pa_pair(tx, "sender_country", "receiver_country"))
+    flat = []
+    for side in ("sender", "receiver"):
+        lists = edges.column("currencies").combine_chunks() if edges.num_rows else pa.array([], pa.list_(pa.string()))
+        parent = pc.list_parent_indices(lists)
+        flat.append(pa.table({"k": edges.column(side).combine_chunks().take(parent), "c": pc.list_flatten(lists)}))
+    cur = pa.concat_tables(flat).group_by("k", use_threads=False).aggregate([("c", "distinct")]).to_pandas()
+    currencies = cur.set_index("k")["c_distinct"].map(lambda v: sorted(x for x in v if x is not None))
+    table["name"] = names.reindex(keys).to_numpy()
+    table["country"] = countries.reindex(keys).to_numpy()
+    table["kind"] = [node_kind(k, n if isinstance(n, str) else None) for k, n in zip(keys, table["name"], strict=True)]
+    table["currencies"] = currencies.reindex(keys).to_numpy()
+    return table[["name", "kind", "country", "total_in", "total_out", "n_tx", "currencies"]].sort_index()
 
 
 def transaction_graph(tx: pd.DataFrame, *, completed_only: bool = True) -> nx.MultiDiGraph:
@@ -486,7 +569,7 @@ def ego_network(
                     found.append((a, b, k, d))
         return found
 
-    seen = {node: 0}
+    seen: dict[Hashable, int] = {node: 0}
     kept: dict[tuple[Hashable, Hashable, Any], dict[str, Any]] = {}
     queue = deque([node])
     while queue:
@@ -509,8 +592,8 @@ def ego_network(
         else:
             H.add_edge(a, b, **d)
     # edges between nodes already inside (e.g. b -> a when walking outward only) that pass the filters
-    if direction == "both":
-        for u in seen:
+    if direction == "both":  # only the outermost ring was not walked
+        for u in [u for u, depth in seen.items() if depth == hops]:
             for a, b, k, d in steps(u):
                 if a in seen and b in seen and not (H.has_edge(a, b, k) if multi else H.has_edge(a, b)):
                     if multi:

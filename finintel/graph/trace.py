@@ -38,10 +38,12 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from finintel.errors import InputError
 from finintel.graph._trace_engine import run_backward, run_forward
-from finintel.graph.build import _moving, _ts, check_transactions
+from finintel.graph.build import _chunks, _moving, _pa, _ts, check_transactions
 
 __all__ = ["HOLDER_COLUMNS", "STEP_COLUMNS", "Trace", "trace"]
 
@@ -222,39 +224,47 @@ class _Ledger:
         order = np.argsort(ts, kind="stable")
         self.n = len(order)
         self.ts = ts[order]
-        self.tx_id = tx["tx_id"].astype(object).to_numpy()[order]
         self.amount = tx["amount"].to_numpy(dtype="float64")[order]
-        self.currency = tx["currency"].astype(object).to_numpy()[order]
-        self.sender_acct = tx["sender"].astype(object).to_numpy()[order]
-        self.receiver_acct = tx["receiver"].astype(object).to_numpy()[order]
-        s, r = self.sender_acct, self.receiver_acct
+        take = pa.array(order)
+        self._tx_ids = pa.concat_arrays(_chunks(_pa(tx["tx_id"]))).take(take) if self.n else pa.array([], pa.string())
+        cur = pc.dictionary_encode(pa.concat_arrays(_chunks(_pa(tx["currency"])))) if self.n else None
+        self._cur_codes = cur.indices.to_numpy(zero_copy_only=False)[order] if cur is not None else np.zeros(0, "int64")
+        self._cur_names = cur.dictionary.to_pylist() if cur is not None else []
+        both = pa.concat_arrays(_chunks(_pa(tx["sender"])) + _chunks(_pa(tx["receiver"])))
+        enc = pc.dictionary_encode(both)
+        idx = enc.indices.to_numpy(zero_copy_only=False).astype("int64")
+        accounts = [str(k) for k in enc.dictionary.to_pylist()]
         self.entity_map = _entity_map(entities)
-        if self.entity_map:
-            s = np.array([self.entity_map.get(a, a) for a in s], dtype=object)
-            r = np.array([self.entity_map.get(a, a) for a in r], dtype=object)
-        codes, uniques = pd.factorize(np.concatenate([s, r]), sort=False)
-        self.s = codes[: self.n].astype("int64")
-        self.r = codes[self.n :].astype("int64")
+        nodes = [self.entity_map.get(a, a) for a in accounts]
+        codes, uniques = pd.factorize(pd.Series(nodes, dtype=object), sort=False)
+        idx = np.asarray(codes, dtype="int64")[idx] if len(idx) else idx
+        self.s = idx[: self.n][order]
+        self.r = idx[self.n :][order]
         self.keys = np.asarray(uniques, dtype=object)
         self.code = {k: i for i, k in enumerate(self.keys)}
-        self.is_cash = np.array([str(k).startswith("cash:") for k in self.keys], dtype=bool)
-        if self.entity_map:  # an entity is a cash point only when every account of it is one
-            cash_acct = {a: str(a).startswith("cash:") for a in np.concatenate([self.sender_acct, self.receiver_acct])}
-            ent_cash: dict[str, bool] = {}
-            for a, c in cash_acct.items():
-                e = self.entity_map.get(a, a)
-                ent_cash[e] = ent_cash.get(e, True) and c
-            self.is_cash = np.array([ent_cash.get(k, False) for k in self.keys], dtype=bool)
+        # a node is a cash point when every account behind it is one
+        cash = np.ones(len(self.keys), dtype=bool)
+        for a, c in zip(accounts, codes, strict=True):
+            if not a.startswith("cash:"):
+                cash[c] = False
+        self.is_cash = cash
         self.start = 0 if self.since is None else int(np.searchsorted(self.ts, _us(self.since), side="left"))
-        self.pos_of = {t: i for i, t in enumerate(self.tx_id)}
+
+    def positions(self, tx_ids: list[str]) -> np.ndarray:
+        """Positions of tx_ids in time order (-1 when absent)."""
+        wanted = pa.array(tx_ids, pa.string())
+        hits = np.flatnonzero(pc.is_in(self._tx_ids, value_set=wanted).to_numpy(zero_copy_only=False))
+        where = {self._tx_ids[int(p)].as_py(): int(p) for p in hits}
+        return np.array([where.get(t, -1) for t in tx_ids], dtype="int64")
 
     def resolve_seeds(self, seeds: list[str]) -> pd.DataFrame:
         if not seeds:
             raise InputError("no seeds given: pass tx_ids or account keys", column="seeds")
         rows = []
-        for i, seed in enumerate(dict.fromkeys(str(x) for x in seeds), start=1):
-            if seed in self.pos_of:
-                p = self.pos_of[seed]
+        unique = list(dict.fromkeys(str(x) for x in seeds))
+        where = self.positions(unique)
+        for i, (seed, p) in enumerate(zip(unique, where.tolist(), strict=True), start=1):
+            if p >= 0:
                 rows.append(
                     {
                         "path_id": f"P{i}",
@@ -290,12 +300,12 @@ class _Ledger:
             "path_id": label,
             "seed": seed,
             "hop": hop,
-            "tx_id": self.tx_id[j],
+            "tx_id": self._tx_ids[j].as_py(),
             "from": self.keys[self.s[j]],
             "to": self.keys[self.r[j]],
             "timestamp": int(self.ts[j]),
             "amount": amount,
-            "currency": self.currency[j],
+            "currency": self._cur_names[self._cur_codes[j]],
         }
 
     def when(self, value: int) -> pd.Timestamp:
