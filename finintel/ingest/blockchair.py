@@ -42,7 +42,7 @@ import pandas as pd
 from finintel.errors import InputError
 from finintel.ingest._registry import Frames, register_reader
 from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
-from finintel.ingest.etherscan import csv_records
+from finintel.ingest.etherscan import _subject_account, csv_records
 from finintel.schema import frames as F
 from finintel.schema.keys import btc_key
 
@@ -150,6 +150,7 @@ def read_blockchair(path: Path, *, address: str | None = None, encoding: str | N
         transactions=pd.DataFrame(out) if out else F.empty(F.TRANSACTIONS),
         rejects=rejects_frame(rejects),
         rows_read=len(records),
+        accounts=_subject_account(focus, "bitcoin", "the address in focus"),
         report={"address": focus, "bitcoin_transactions": len({r["tx_id"].split(":")[1] for r in out})},
     )
 

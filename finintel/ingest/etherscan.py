@@ -232,8 +232,16 @@ def read_etherscan(
         transactions=pd.DataFrame(rows) if rows else F.empty(F.TRANSACTIONS),
         rejects=rejects_frame(rejects),
         rows_read=len(records),
+        accounts=_subject_account(subject, chain_name, "the export's address"),
         report={"kind": kind, "chain": chain_name, "address": subject},
     )
+
+
+def _subject_account(key: str | None, chain: str, why: str) -> pd.DataFrame:
+    """One accounts row for the address an export is about (its holder is not known from the file)."""
+    if not key:
+        return F.empty(F.ACCOUNTS)
+    return pd.DataFrame([{"account": key, "institution_code": chain, "attributes": json.dumps({"subject": why})}])
 
 
 def transfer_key(tx_hash: str, kind: str, *fields: str) -> str:

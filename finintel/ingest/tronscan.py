@@ -38,7 +38,7 @@ import pandas as pd
 from finintel.errors import InputError
 from finintel.ingest._registry import Frames, register_reader
 from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
-from finintel.ingest.etherscan import csv_records, transfer_key
+from finintel.ingest.etherscan import _subject_account, csv_records, transfer_key
 from finintel.ingest.mt103 import line_index
 from finintel.schema import frames as F
 from finintel.schema.keys import tron_key
@@ -178,6 +178,7 @@ def read_tronscan(path: Path, *, address: str | None = None, encoding: str | Non
         transactions=pd.DataFrame(out) if out else F.empty(F.TRANSACTIONS),
         rejects=rejects_frame(rejects),
         rows_read=len(records),
+        accounts=_subject_account(subject, "tron", "address="),
         report={"shape": shape, "address": subject},
     )
 

@@ -18,6 +18,7 @@ def test_normal_transactions_sample(shared_samples):
     tx = fr.transactions
     assert fr.format == "etherscan" and (len(tx), len(fr.rejects)) == (9, 0)
     assert fr.report == {"kind": "normal", "chain": "ethereum", "address": SUBJECT}
+    assert fr.accounts[["account", "institution_code"]].values.tolist() == [[SUBJECT, "ethereum"]]
     first = tx.iloc[0]
     assert first["tx_id"] == "eth:0xbed75f8508fff302e3d6bd6ecb006f33c27d4d17013d9d93f129cb14896df07c:normal:1"
     assert (first["sender"], first["receiver"]) == ("eth:0x75e7f640bf6968b6f32c47a3cd82c3c2c9dcae68", SUBJECT)
