@@ -5,6 +5,9 @@ both at low priority so that readers of specific exports (M-Pesa, MoMo...) win.
 
 How a statement is read
 -----------------------
+* **Files**: CSV (delimiter detected; UTF-8 with or without BOM, else ``encoding=``),
+  .xlsx (read-only, cached values: formulas and macros never run), .xls, and HTML tables
+  saved as .xls by many portals; in a workbook, the first sheet with a statement header.
 * **Header row**: the first of the top 60 rows holding a date column and an amount
   (or debit/credit) column, recognised by header aliases (:data:`BANK_ALIASES`) or
   named by ``mapping=``. Rows above it are metadata: ``Account Number : ...``,
@@ -13,23 +16,32 @@ How a statement is read
 * **Direction**: debit/credit columns, or a signed amount (negative = money out)
   with an optional Dr/Cr indicator column, relative to the statement's account.
   A debit is money out whatever its sign; a negative credit is money out too.
-* **Counterparty**: a counterparty account column; else a phone number, IBAN or
-  crypto address in the narrative; else ``cash:atm``/``cash:branch`` for cash;
-  else ``acct:UNKNOWN/<NAME>`` from a counterparty name; else one
+* **Counterparty**: a counterparty account column; else a known East African bank and
+  account number in the narrative (``IFT TO ABEBE K DASHEN BANK 4099755125010`` ->
+  ``acct:DASHEN-BANK/4099755125010``, see ``BANK_NAMES``); else a phone number, IBAN or
+  crypto address in the narrative; else ``cash:atm``/``cash:branch`` for cash (channel
+  ``cash``); else ``acct:UNKNOWN/<NAME>`` from a counterparty name; else one
   ``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` node per file.
+* **Countries**: a phone's calling code or an IBAN's prefix gives ``sender_country`` /
+  ``receiver_country``; nothing is guessed for plain account numbers.
 * **Dates**: day-first or month-first is read from the data (a first field above
   12 means day first, a second field above 12 month first); when the data cannot
   tell, ``dayfirst=`` decides, default True (East African exports write day
-  first). Times without an offset are read in ``tz=`` (default Africa/Nairobi).
+  first); an explicit ``dayfirst=`` always wins. Dates the chosen format cannot read
+  (31/02/2024) are rejected, never rolled over. Times without an offset are read in
+  ``tz=`` (default Africa/Nairobi).
 * **Amounts**: thousands separators, currency codes, ``(15.00)``, ``12-`` and
   ``50.00 DR`` are understood; a decimal comma (``1.234,56``) is detected or set
   with ``decimal_comma=``. Amounts are kept exactly (``amount_exact``).
 * **Ids**: ``tx_id`` is ``<format>:<file sha256[:16]>:<row>``, unless ``id_column=``
-  names a column of ids unique to the source.
+  names a column of ids unique to the source. Bank references are not assumed unique, so
+  two overlapping statements of one account give two copies of the shared rows; pass
+  ``id_column=`` when the bank's reference is a true transaction id.
 * Every non-blank row lands in transactions or in rejects (bad date, non-numeric
   amount, both or neither of debit and credit, zero amount, ragged row), with the
-  row number as a spreadsheet shows it. Balance, reference and any column not
-  mapped go into ``attributes``.
+  row number as a spreadsheet shows it; blank rows are skipped and counted in
+  ``report["blank_rows_skipped"]``. Balance, reference and any column not mapped go
+  into ``attributes``.
 """
 
 from __future__ import annotations
