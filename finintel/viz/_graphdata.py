@@ -20,9 +20,35 @@ import pandas as pd
 from finintel.errors import InputError
 from finintel.viz._legend import kind_of_key
 
-__all__ = ["alert_records", "flow_from_graph", "flow_from_transactions", "node_alerts", "noisy_or"]
+__all__ = ["alert_records", "completed", "flow_from_graph", "flow_from_transactions", "node_alerts", "noisy_or"]
 
 _TX_NEEDED = ("sender", "receiver", "amount")
+
+
+def completed(tx: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of `tx` that moved value (status completed or blank), and a note on the others.
+
+    >>> from finintel.testing import transactions
+    >>> tx = transactions([dict(sender="a", receiver="b", amount=5.0, timestamp="2024-01-01", status="failed")])
+    >>> len(completed(tx)[0]), completed(tx)[1]
+    (0, ['1 failed, reversed or pending transactions are not drawn (they moved no value)'])
+    """
+    if not isinstance(tx, pd.DataFrame):
+        raise InputError(f"expected a transactions DataFrame, got {type(tx).__name__}")
+    missing = [c for c in _TX_NEEDED if c not in tx.columns]
+    if missing:
+        raise InputError(
+            f"a transactions frame needs the columns {', '.join(_TX_NEEDED)}; missing {', '.join(missing)}",
+            column=missing[0],
+        )
+    if "status" not in tx.columns:
+        return tx, []
+    status = tx["status"].astype("string").str.lower()
+    moved = status.isna() | status.eq("completed")
+    if moved.all():
+        return tx, []
+    note = f"{int((~moved).sum()):,} failed, reversed or pending transactions are not drawn (they moved no value)"
+    return tx[moved.to_numpy()], [note]
 
 
 def flow_from_transactions(tx: pd.DataFrame) -> tuple[nx.DiGraph, list[str]]:
@@ -35,24 +61,10 @@ def flow_from_transactions(tx: pd.DataFrame) -> tuple[nx.DiGraph, list[str]]:
     >>> G.edges["a", "b"]["total"], G.edges["a", "b"]["count"], notes
     (12.0, 2, [])
     """
-    missing = [c for c in _TX_NEEDED if c not in tx.columns]
-    if missing:
-        raise InputError(
-            f"a transactions frame needs the columns {', '.join(_TX_NEEDED)}; missing {', '.join(missing)}",
-            column=missing[0],
-        )
-    notes: list[str] = []
-    if "status" in tx.columns:
-        status = tx["status"].astype("string").str.lower()
-        moved = status.isna() | status.eq("completed")
-        if not moved.all():
-            notes.append(
-                f"{int((~moved).sum()):,} failed, reversed or pending transactions are not drawn (they moved no value)"
-            )
-            tx = tx[moved.to_numpy()]
     from finintel.graph.build import flow_graph
 
-    return flow_from_graph(flow_graph(tx)), notes
+    tx, notes = completed(tx)
+    return flow_from_graph(flow_graph(tx, completed_only=False)), notes
 
 
 def flow_from_graph(G: nx.Graph) -> nx.DiGraph:

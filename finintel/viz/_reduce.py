@@ -1,12 +1,6 @@
-"""Cut a big flow graph down to what a browser can draw and an analyst can read.
+"""Collapse a big flow graph into its communities: one node per community, with counts and totals.
 
-Three ways, each saying in plain words what it left out (the notes go on the page):
-
-- ``ego``: the accounts within `hops` of the focus account (two, then one if that is still too many),
-  then the largest flows among them;
-- ``top_flows``: every alerted account (strongest first) and then the accounts at either end of the
-  largest flows, until `max_nodes`;
-- ``communities``: each community (Louvain, seed 0) collapsed to one node carrying its counts and totals.
+The other reductions (ego network, top flows) work on the aggregated flows frame: see ``_select``.
 """
 
 from __future__ import annotations
@@ -18,65 +12,7 @@ import pandas as pd
 
 from finintel.detect._alerts import money
 
-__all__ = ["collapse_communities", "detect_communities", "ego", "top_flows"]
-
-
-def top_flows(H: nx.DiGraph, max_nodes: int, risk: Mapping[str, float | None]) -> tuple[nx.DiGraph, list[str]]:
-    """Alerted accounts first, then the endpoints of the largest flows, up to `max_nodes` accounts.
-
-    >>> H = nx.DiGraph()
-    >>> H.add_edge("a", "b", total=100.0, count=1); H.add_edge("c", "d", total=5.0, count=1)
-    >>> for n in H: H.nodes[n].update(total_in=0.0, total_out=0.0)
-    >>> R, notes = top_flows(H, 2, {})
-    >>> sorted(R), notes[0]
-    (['a', 'b'], 'Showing 2 of 4 accounts and 1 of 2 flows: ...')
-    """
-    if H.number_of_nodes() <= max_nodes:
-        return H, []
-    keep: dict[str, None] = {}
-    alerted = sorted((n for n in H if risk.get(n)), key=lambda n: (-(risk.get(n) or 0.0), n))
-    for n in alerted[:max_nodes]:
-        keep[n] = None
-    for u, v, _ in sorted(H.edges(data="total"), key=lambda e: (-e[2], e[0], e[1])):
-        if len(keep) >= max_nodes:
-            break
-        if u in keep and v in keep:
-            continue
-        if len(keep) + (u not in keep) + (v not in keep) > max_nodes:
-            continue
-        keep[u] = None
-        keep[v] = None
-    R = H.subgraph(keep).copy()
-    why = (
-        f"{len(alerted):,} alerted accounts and the largest flows"
-        if alerted
-        else "the accounts behind the largest flows"
-    )
-    return R, [_left_out(H, R, why)]
-
-
-def ego(H: nx.DiGraph, focus: str, max_nodes: int, hops: int = 2) -> tuple[nx.DiGraph, list[str]]:
-    """Accounts within `hops` of `focus` (either direction); fewer hops, then top flows, if too many.
-
-    >>> H = nx.DiGraph()
-    >>> H.add_edges_from([("a", "b"), ("b", "c"), ("c", "d")], total=1.0, count=1)
-    >>> sorted(ego(H, "a", 10)[0])
-    ['a', 'b', 'c']
-    """
-    U = H.to_undirected(as_view=True)
-    h = hops
-    nodes = set(nx.single_source_shortest_path_length(U, focus, cutoff=h))
-    while len(nodes) > max_nodes and h > 1:
-        h -= 1
-        nodes = set(nx.single_source_shortest_path_length(U, focus, cutoff=h))
-    R = H.subgraph(nodes).copy()
-    notes = [f"Ego network of the focus account, {h} hop{'s' if h > 1 else ''} in either direction."]
-    if R.number_of_nodes() > max_nodes:
-        R, more = top_flows(R, max_nodes, {focus: 1.0})
-        notes += more
-    elif R.number_of_nodes() < H.number_of_nodes():
-        notes.append(_left_out(H, R, f"accounts within {h} hops of the focus"))
-    return R, notes
+__all__ = ["collapse_communities", "detect_communities"]
 
 
 def detect_communities(H: nx.DiGraph, seed: int = 0) -> list[set[str]]:

@@ -11,7 +11,7 @@ slider. The layout settles once and then stops moving.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,9 +20,10 @@ import pandas as pd
 
 from finintel.errors import InputError
 from finintel.viz import _legend as L
-from finintel.viz._graphdata import alert_records, flow_from_graph, flow_from_transactions, node_alerts, noisy_or
+from finintel.viz._graphdata import alert_records, completed, flow_from_graph, node_alerts, noisy_or
 from finintel.viz._html import page
-from finintel.viz._reduce import collapse_communities, detect_communities, ego, top_flows
+from finintel.viz._reduce import collapse_communities, detect_communities
+from finintel.viz._select import Flows, ego, flows_from_graph, flows_from_transactions, top_flows
 
 __all__ = ["network_map"]
 
@@ -104,43 +105,48 @@ def network_map(
     if max_nodes < 1:
         raise InputError(f"max_nodes must be at least 1, got {max_nodes}", column="max_nodes")
     if isinstance(G_or_tx, pd.DataFrame):
-        H, dropped = flow_from_transactions(G_or_tx)
+        tx, dropped = completed(G_or_tx)
         notes = [*notes, *dropped]
+        flows = flows_from_transactions(tx)
     elif isinstance(G_or_tx, nx.Graph):
-        H, notes = flow_from_graph(G_or_tx), list(notes)
+        flows, notes = flows_from_graph(G_or_tx), list(notes)
     else:
         raise TypeError(f"network_map needs a transactions DataFrame or a networkx graph, got {type(G_or_tx).__name__}")
-    by_node = node_alerts(alerts, entities)
+    entity_of: dict[str, str] = {}
+    entity_name: dict[str, str] = {}
     if entities is not None and not entities.empty:
-        names = entities["name"].astype("string") if "name" in entities else pd.Series(pd.NA, index=entities.index)
-        for acct, ent, name in zip(
-            entities["account"].astype(str), entities["entity_id"].astype(str), names, strict=True
-        ):
-            if acct in H:
-                H.nodes[acct]["entity_id"] = ent
-                if not pd.isna(name):
-                    H.nodes[acct]["entity_name"] = str(name)
-    scores = _risk(H, by_node, risk, alerts)
+        if "account" not in entities.columns or "entity_id" not in entities.columns:
+            raise InputError("an entities frame needs the columns 'account' and 'entity_id'", column="entity_id")
+        entity_of = dict(zip(entities["account"].astype(str), entities["entity_id"].astype(str), strict=True))
+        if "name" in entities:
+            names = entities["name"].astype("string")
+            entity_name = {
+                a: str(nm) for a, nm in zip(entities["account"].astype(str), names, strict=True) if not pd.isna(nm)
+            }
+    by_node = node_alerts(alerts, entities)
+    scores = _risk(flows.nodes, entity_of, by_node, risk, alerts)
     filters = [f"at most {max_nodes:,} accounts"]
-    full_nodes, full_edges = H.number_of_nodes(), H.number_of_edges()
+    full_nodes, full_edges = len(flows.nodes), len(flows.pairs)
+    how = reduce if reduce != "auto" else ("ego" if focus is not None else "top_flows")
     if focus is not None:
         focus = str(focus)
-        if focus not in H:
+        if focus not in flows.nodes:
             raise InputError(
                 f"the focus account {focus!r} is not in the data ({full_nodes:,} accounts)", column="focus"
             )
-    how = reduce if reduce != "auto" else ("ego" if focus is not None else "top_flows")
-    if focus is not None:
         filters.insert(0, f"focus {focus}" + (f", {hops} hops" if how == "ego" else ""))
+    keep: set[str] | None = None
     if how == "ego":
         if focus is None:
             raise InputError("reduce='ego' needs a focus account", column="focus")
-        H, more = ego(H, focus, max_nodes, hops)
+        keep, more = ego(flows, focus, max_nodes, hops, scores)
         notes += more
-    elif H.number_of_nodes() > max_nodes and how == "top_flows":
-        H, more = top_flows(H, max_nodes, scores)
+    elif full_nodes > max_nodes and how == "top_flows":
+        keep, more = top_flows(flows, max_nodes, scores)
         notes += more
-    elif H.number_of_nodes() > max_nodes and how == "communities":
+    H = _graph(G_or_tx if not isinstance(G_or_tx, pd.DataFrame) else tx, keep)
+    _annotate(H, flows, keep, entity_of, entity_name)
+    if full_nodes > max_nodes and how == "communities":
         H, more = collapse_communities(H, detect_communities(H), max_nodes, scores)
         scores = {n: H.nodes[n].get("risk") for n in H}
         notes += more
@@ -155,23 +161,75 @@ def network_map(
 
 
 def _risk(
-    H: nx.DiGraph,
+    nodes: Iterable[str],
+    entity_of: Mapping[str, str],
     by_node: Mapping[str, list[dict[str, Any]]],
     risk: Mapping[str, float] | pd.Series | pd.DataFrame | None,
     alerts: pd.DataFrame | None,
 ) -> dict[str, float | None]:
-    """Risk per node: given scores, else ``fi.detect.risk_scores(alerts)``, else noisy-or of the node's alerts.
+    """Risk per account: given scores, else ``fi.detect.risk_scores(alerts)``, else noisy-or of its alerts.
 
-    A node takes the highest score of its account key and of the resolved entity it belongs to.
+    An account takes the highest score of its own key and of the resolved entity it belongs to.
     """
     given = _given(risk) if risk is not None else _toolkit_scores(alerts)
     if given is None:
-        return {n: noisy_or(a["score"] for a in by_node.get(n, [])) for n in H}
+        return {n: noisy_or(a["score"] for a in by_node.get(n, [])) for n in nodes}
     out: dict[str, float | None] = {}
-    for n, d in H.nodes(data=True):
-        vals = [given[k] for k in (n, d.get("entity_id")) if k is not None and k in given]
+    for n in nodes:
+        vals = [given[k] for k in (n, entity_of.get(n)) if k is not None and k in given]
         out[n] = max(vals) if vals else None
     return out
+
+
+def _graph(source: nx.Graph | pd.DataFrame, keep: set[str] | None) -> nx.DiGraph:
+    """The flow graph of the chosen accounts only: a big ledger never becomes a big NetworkX graph."""
+    if isinstance(source, pd.DataFrame):
+        from finintel.graph.build import flow_graph
+
+        if keep is None:
+            return flow_from_graph(flow_graph(source, completed_only=False))
+        s, r = source["sender"].astype(str), source["receiver"].astype(str)
+        H = flow_from_graph(flow_graph(source[(s.isin(keep) & r.isin(keep)).to_numpy()], completed_only=False))
+        alone = keep - set(H)  # kept (alerted) accounts none of whose flows are drawn
+        if alone:
+            from finintel.graph.build import node_table
+
+            table = node_table(source[(s.isin(alone) | r.isin(alone)).to_numpy()], completed_only=False)
+            for n in sorted(alone):
+                row = table.loc[n] if n in table.index else None
+                attrs = (
+                    {}
+                    if row is None
+                    else {k: row[k] for k in ("name", "kind", "country") if k in row and not pd.isna(row[k])}
+                )
+                H.add_node(n, **attrs, total_in=0.0, total_out=0.0, n_tx=0)
+            H = flow_from_graph(H)
+        return H
+    if keep is not None:
+        by_str = {str(n): n for n in source.nodes}
+        source = source.subgraph([by_str[k] for k in keep if k in by_str])
+    return flow_from_graph(source)
+
+
+def _annotate(
+    H: nx.DiGraph, flows: Flows, keep: set[str] | None, entity_of: Mapping[str, str], entity_name: Mapping[str, str]
+) -> None:
+    """Totals over all of an account's flows (not only the drawn ones), and its resolved entity."""
+    if keep is not None:
+        totals = flows.totals()
+        for n, data in H.nodes(data=True):
+            if n in totals.index:
+                row = totals.loc[n]
+                data["total_in"], data["total_out"], data["n_tx"] = (
+                    float(row["total_in"]),
+                    float(row["total_out"]),
+                    int(row["n_tx"]),
+                )
+    for n, data in H.nodes(data=True):
+        if n in entity_of:
+            data["entity_id"] = entity_of[n]
+            if n in entity_name:
+                data["entity_name"] = entity_name[n]
 
 
 def _given(risk: Mapping[str, float] | pd.Series | pd.DataFrame) -> dict[str, float]:

@@ -162,6 +162,9 @@ def test_big_graph_keeps_alerted_and_largest_flows_and_says_what_is_left_out(tmp
     assert len(ids) == 10
     # y (alerted) first; then hub and the largest leaves (amounts 129, 128, ...); x joins y's edge? no: top flows only
     assert {"y", "hub", "msisdn:+254700000029", "msisdn:+254700000022"} <= ids
+    nodes = {n["id"]: n["f"] for n in data["nodes"]}
+    assert nodes["hub"]["total_in"] == 30 * 100 + sum(range(30))  # all its inflows, not only the 8 drawn
+    assert (nodes["y"]["total_in"], nodes["y"]["n_tx"]) == (5.0, 1)  # alerted: drawn, though x is not
     text = path.read_text(encoding="utf-8")
     assert "Showing 10 of 33 accounts and 8 of 31 flows" in text and "Left out: 23 accounts, 23 flows" in text
 
