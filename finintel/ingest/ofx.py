@@ -8,7 +8,8 @@ bank (``BANKACCTFROM``) or card (``CCACCTFROM``) account becomes one transaction
   payee). Some banks write every amount positive; when a file has no negative amount at
   all, debit-type ``TRNTYPE`` (DEBIT, PAYMENT, CHECK, POS, ATM, FEE, SRVCHG, DIRECTDEBIT,
   REPEATPMT, CASH) mark the outgoing ones, and ``attributes["direction_from"]`` says so;
-* the counterparty is keyed from ``NAME`` (``acct:UNKNOWN/<NAME>``, as in the MT940 reader),
+* the counterparty is the ``<BANKACCTTO>``/``<CCACCTTO>`` account of a transfer when the
+  row names one, else keyed from ``NAME`` (``acct:UNKNOWN/<NAME>``, as in the MT940 reader),
   ``cash:<NAME or ATM>`` for ATM/CASH rows (channel cash), else a key unique to the row;
 * ``tx_id`` is ``ofx:<account>:<FITID>``; ``DTPOSTED`` with its ``[offset:zone]`` in UTC
   (OFX times without a zone are GMT by the standard);
@@ -92,7 +93,7 @@ def read_ofx(path: Path, **_: Any) -> Frames:
     refuse_dtd(path, data[:65536])
     if not data.strip():
         raise InputError("the file is empty; expected an OFX statement", path=str(path))
-    lines_by_fitid, stmttrn_lines = _locate(data)
+    lines_by_fitid, stmttrn_lines, accounts_to = _locate(data)
     _with_fitid = {n for lines in lines_by_fitid.values() for n in lines}
     try:
         with warnings.catch_warnings():
@@ -131,7 +132,8 @@ def read_ofx(path: Path, **_: Any) -> Frames:
         for t in stmt.transactions:
             line = _line(lines_by_fitid, str(getattr(t, "id", "")))
             try:
-                rows.append(_row(t, owner, currency, card, all_positive, line))
+                to = accounts_to.get(line) if line else None
+                rows.append(_row(t, owner, currency, card, all_positive, line, to))
             except (AttributeError, TypeError, ArithmeticError, ValueError) as exc:  # e.g. investment rows, odd dates
                 rejects.append(
                     reject(line, "STMTTRN", f"transaction cannot be read as a payment: {exc}", repr(t)[:500])
@@ -168,9 +170,14 @@ def read_ofx(path: Path, **_: Any) -> Frames:
     )
 
 
-def _locate(data: bytes) -> tuple[dict[str, list[int]], list[int]]:
-    """Line of every <STMTTRN>, and the lines by FITID (in file order)."""
+_ACCTTO = re.compile(rb"<(?:BANK|CC)ACCTTO>(.*?)(?:</(?:BANK|CC)ACCTTO>|</STMTTRN>|$)", re.I | re.S)
+_TAGVAL = re.compile(rb"<(BANKID|ACCTID)>\s*([^<\r\n]*)", re.I)
+
+
+def _locate(data: bytes) -> tuple[dict[str, list[int]], list[int], dict[int, tuple[str, str | None]]]:
+    """Line of every <STMTTRN>, the lines by FITID (in file order), and BANKACCTTO/CCACCTTO by line."""
     by_fitid: dict[str, list[int]] = {}
+    accounts_to: dict[int, tuple[str, str | None]] = {}
     starts = [m.start() for m in _STMTTRN.finditer(data)]
     newlines = [m.start() for m in re.finditer(rb"\n", data)]
     lines = []
@@ -181,7 +188,14 @@ def _locate(data: bytes) -> tuple[dict[str, list[int]], list[int]]:
         fit = _FITID.search(data, s, end)
         if fit:
             by_fitid.setdefault(fit.group(1).decode("latin-1").strip(), []).append(line)
-    return by_fitid, lines
+        to = _ACCTTO.search(data[s:end])
+        if to:
+            found = {
+                m.group(1).upper().decode(): m.group(2).decode("latin-1").strip() for m in _TAGVAL.finditer(to.group(1))
+            }
+            if found.get("ACCTID"):
+                accounts_to[line] = (found["ACCTID"], found.get("BANKID") or None)
+    return by_fitid, lines, accounts_to
 
 
 def _line(by_fitid: dict[str, list[int]], fitid: str) -> int | None:
@@ -189,7 +203,15 @@ def _line(by_fitid: dict[str, list[int]], fitid: str) -> int | None:
     return found.pop(0) if found else None
 
 
-def _row(t: Any, owner: str, currency: str | None, card: bool, all_positive: bool, line: int | None) -> dict[str, Any]:
+def _row(
+    t: Any,
+    owner: str,
+    currency: str | None,
+    card: bool,
+    all_positive: bool,
+    line: int | None,
+    to: tuple[str, str | None] | None,
+) -> dict[str, Any]:
     amount = Decimal(t.amount)
     ttype = str(t.type or "").upper()
     if amount < 0:
@@ -200,8 +222,10 @@ def _row(t: Any, owner: str, currency: str | None, card: bool, all_positive: boo
         out, basis = False, "sign"
     name = (t.payee or "").strip() or None
     fitid = str(t.id).strip()
-    cash = ttype in ("ATM", "CASH")
-    if cash:
+    cash = ttype in ("ATM", "CASH") and not to
+    if to:  # a transfer naming the other account (<BANKACCTTO>)
+        other = bank_account_key(to[0], to[1] or "UNKNOWN")
+    elif cash:
         other = cash_key(name or "ATM")
     else:
         slug = re.sub(r"[^A-Z0-9]+", "-", (name or "").upper()).strip("-")

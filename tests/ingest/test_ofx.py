@@ -91,3 +91,21 @@ def test_missing_ofxparse(monkeypatch):
     monkeypatch.setitem(sys.modules, "ofxparse", None)
     with pytest.raises(MissingDependencyError, match=r'pip install "finintel\[ofx\]"'):
         fi.read(FIXTURES / "equity_positive_amounts.ofx")
+
+
+def test_transfer_names_the_other_account(tmp_path):
+    src = (FIXTURES / "equity_positive_amounts.ofx").read_text()
+    p = tmp_path / "xfer.ofx"
+    p.write_text(
+        src.replace(
+            "<NAME>JOHN OKELLO\n",
+            "<NAME>JOHN OKELLO\n<BANKACCTTO><BANKID>KCBLKENX<ACCTID>1100223344<ACCTTYPE>CHECKING</BANKACCTTO>\n",
+        )
+    )
+    tx = fi.read(p).transactions
+    assert tx.iloc[2][["receiver", "receiver_name", "channel"]].tolist() == [
+        "acct:KCBLKENX/1100223344",
+        "JOHN OKELLO",
+        "bank",
+    ]
+    assert tx.iloc[0]["sender"] == "acct:UNKNOWN/HAWALA-TRADERS-LTD"  # rows without BANKACCTTO keep the name key
