@@ -8,6 +8,7 @@ them: 1-based, counting metadata rows, the header and blank rows.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -32,6 +33,7 @@ __all__ = [
     "head_rows",
     "is_excel",
     "is_html_table",
+    "is_utf16_text",
     "load_sheet",
     "normalise_header",
     "split_grid",
@@ -120,10 +122,29 @@ def head_rows(
     """The first `n` rows of a CSV (from `head` bytes) or Excel file, as text, and the delimiter ('' for Excel)."""
     if is_excel(head):
         return _excel_rows(path, limit=n, prefer=prefer)[0], ""
-    text = head.decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
+    text = _head_text(head, encoding)
     lines = text.splitlines()[:n]
     delim = _guess_delimiter(lines)
     return [list(r) for r in csv.reader(lines, delimiter=delim)], delim
+
+
+def _head_text(head: bytes, encoding: str | None) -> str:
+    """The first bytes as text for sniffing: a UTF-16/32 byte-order mark (Excel's "Unicode Text") wins."""
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if head.startswith(bom):
+            cut = len(head) - (len(head) % 4)
+            return head[:cut].decode(enc, errors="replace").lstrip("\ufeff")
+    return head.decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
+
+
+def is_utf16_text(head: bytes) -> bool:
+    """True for text with a UTF-16 or UTF-32 byte-order mark."""
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
 
 def _guess_delimiter(lines: list[str]) -> str:

@@ -47,7 +47,7 @@ from finintel.schema.keys import bank_account_key, guess_key
 
 from . import _tabular_parse as P
 from ._tabular_profile import Counterparties, Profile, meta_value
-from ._tabular_sheet import is_excel
+from ._tabular_sheet import is_excel, is_utf16_text
 from .tabular import read_tabular, sniff_header
 
 __all__ = [
@@ -348,7 +348,8 @@ def read_mobile_money(
 
 def _sniffer(profile: Profile) -> Any:
     def sniff(path: Path, head: bytes) -> bool | str:
-        if not is_excel(head) and (head.startswith((b"PAR1", b"%PDF", b"<")) or b"\x00" in head[:4096]):
+        binary = b"\x00" in head[:4096] and not is_utf16_text(head)
+        if not is_excel(head) and (head.startswith((b"PAR1", b"%PDF", b"<")) or binary):
             return "not a CSV or Excel statement"
         return sniff_header(path, head, profile)
 

@@ -54,7 +54,7 @@ from finintel.ingest._registry import _READERS, Frames, register_reader
 
 from ._tabular_profile import BANK_ALIASES, Profile, find_header, resolve_roles
 from ._tabular_read import read_statement
-from ._tabular_sheet import head_rows, is_excel, normalise_header
+from ._tabular_sheet import head_rows, is_excel, is_utf16_text, normalise_header
 
 __all__ = ["BANK", "claimed_by", "read_bank_csv", "read_bank_excel", "read_tabular"]
 
@@ -193,7 +193,9 @@ def sniff_header(path: Path, head: bytes, profile: Profile) -> bool | str:
 
 
 def _sniff_csv(path: Path, head: bytes) -> bool | str:
-    if is_excel(head) or head.startswith((b"PAR1", b"%PDF", b"<?xml", b"<")) or b"\x00" in head[:4096]:
+    if is_excel(head) or head.startswith((b"PAR1", b"%PDF", b"<?xml", b"<")):
+        return "not a delimited text file"
+    if b"\x00" in head[:4096] and not is_utf16_text(head):
         return "not a delimited text file"
     verdict = sniff_header(path, head, BANK)
     if verdict is not True:

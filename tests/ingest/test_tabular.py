@@ -341,3 +341,11 @@ def test_every_row_lands_in_transactions_or_rejects(tmp_path: Path, rows: list[t
     seen = sorted(fr.transactions["source_row"].tolist() + fr.rejects["source_row"].tolist())
     assert seen == nonblank
     assert (fr.transactions["amount"] > 0).all()
+
+
+def test_excel_unicode_text_utf16_tab_separated(tmp_path: Path) -> None:
+    p = tmp_path / "u.txt"
+    p.write_bytes("Date\tDetails\tAmount\n02/03/2024\tcaf\u00e9 \u20ac\t-12.50\n".encode("utf-16"))
+    fr = fi.read(p, currency="KES")
+    assert fr.format == "bank_csv" and fr.report["delimiter"] == "\t"
+    assert fr.transactions.at[0, "description"] == "caf\u00e9 \u20ac" and fr.transactions.at[0, "amount"] == 12.5
