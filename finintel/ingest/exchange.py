@@ -304,6 +304,11 @@ def _tx(
 
 
 def _kind(operation: str) -> str:
+    """What a Binance ``Operation`` is: deposit, withdrawal, fee, internal, trade, p2p (an outside party) or income.
+
+    >>> [_kind(o) for o in ("Deposit", "Transaction Fee", "Binance Convert", "P2P Trading", "Staking Purchase", "Launchpool Interest")]
+    ['deposit', 'fee', 'trade', 'p2p', 'internal', 'income']
+    """
     op = operation.lower()
     if "deposit" in op:
         return "deposit"
@@ -311,11 +316,11 @@ def _kind(operation: str) -> str:
         return "withdrawal"
     if "fee" in op and "funding fee" not in op:
         return "fee"
-    if "transfer between" in op or "subscription" in op or "redemption" in op or "main and funding" in op:
+    if re.search(r"transfer between|main and funding|subscription|redemption|purchase|\block|unlock|collateral", op):
         return "internal"
-    if re.search(r"\b(buy|sell|sold|spend|revenue|transaction|convert|exchange|otc|trade)\b", op):
+    if re.search(r"\b(buy|sell|sold|spend|revenue|transaction|convert|exchange|otc|trade|swap)\b", op):
         return "trade"
-    if "p2p" in op or "pay" in op or "send" in op or "receive" in op:
+    if re.search(r"p2p|c2c|\bpay\b|send|receive|crypto box|red packet|gift card|card spending|merchant", op):
         return "p2p"
     return "income"
 

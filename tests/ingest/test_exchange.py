@@ -149,3 +149,27 @@ def test_overlapping_binance_exports_share_ids(shared_samples, tmp_path):
     whole = fi.read(shared_samples / "crypto_exchange" / "privatefolio_binance.csv").transactions
     assert whole["tx_id"].is_unique
     assert fi.read(part).transactions["tx_id"].tolist() == whole["tx_id"].tolist()[:9]
+
+
+@pytest.mark.parametrize(
+    ("operation", "kind"),
+    [
+        ("Deposit", "deposit"),
+        ("Fiat Withdraw", "withdrawal"),
+        ("Transaction Fee", "fee"),
+        ("Funding Fee", "income"),  # futures funding is paid or received, by its sign
+        ("Transfer Between Main and Funding Wallet", "internal"),
+        ("Simple Earn Flexible Subscription", "internal"),
+        ("Transaction Spend", "trade"),
+        ("Small assets exchange BNB", "trade"),
+        ("P2P Trading", "p2p"),
+        ("Binance Card Spending", "p2p"),
+        ("Pay", "p2p"),
+        ("Crypto Box", "p2p"),
+        ("Commission History", "income"),
+    ],
+)
+def test_binance_operations(operation, kind):
+    from finintel.ingest.exchange import _kind
+
+    assert _kind(operation) == kind
