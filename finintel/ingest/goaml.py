@@ -17,8 +17,9 @@ row from its sender to its receiver:
 (exact to goAML's 13 decimals in ``amount_exact``); a foreign-currency leg
 (``foreign_currency_code``, ``foreign_amount``, ``foreign_exchange_rate``) is kept in
 ``attributes`` with the report metadata (``rentity_id``, ``report_code``,
-``submission_date``, ``entity_reference``, ``reason`` cut to 500 characters, the full
-text is in ``Frames.report``; ``report_indicators``) and the transaction's own fields.
+``submission_date``, ``entity_reference``, ``fiu_ref_number``, ``reason`` cut to 500
+characters, ``report_indicators``; all of it, full text, is in ``Frames.report``) and the
+transaction's own fields.
 ``source_row`` is the line of the ``<transaction>`` element. An activity report
 (``<activity>``) has no transactions: its parties and accounts still come out, and
 ``Frames.report["activity"]`` says so.
@@ -68,6 +69,16 @@ _META = (
     "schema_version",
 )
 _REASON_CHARS = 500
+_ROW_META = (
+    "rentity_id",
+    "report_code",
+    "entity_reference",
+    "fiu_ref_number",
+    "submission_date",
+    "reason",
+    "report_indicators",
+)
+"""Report metadata repeated in each transaction's attributes (all of it is in ``Frames.report``)."""
 _COLUMNS: tuple[str, ...] = (
     "tx_id",
     "timestamp",
@@ -256,10 +267,8 @@ def _frames(
     xsd: str | Path | None,
 ) -> Frames:
     reason = meta.get("reason")
-    short = {
-        **{k: v for k, v in meta.items() if k not in ("goods_services",)},
-        "reason": reason[:_REASON_CHARS] + "..." if reason and len(reason) > _REASON_CHARS else reason,
-    }
+    short = {k: meta.get(k) for k in _ROW_META}
+    short["reason"] = reason[:_REASON_CHARS] + "..." if reason and len(reason) > _REASON_CHARS else reason
     prefix = json.dumps({"report": {k: v for k, v in short.items() if v is not None}}, ensure_ascii=False)[:-1]
     table = rows.table()
     rows.batches.clear()
