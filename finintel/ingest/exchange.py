@@ -245,8 +245,17 @@ class _Ctx:
         return f"exch:{self.exchange}/{who}"
 
 
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def _plain(text: str) -> str:
+    """Drop thousands commas (``1,141.5``) and a ``$``; a decimal comma (``0,5``) is left to fail, never read as 5."""
+    t = text.strip().replace("$", "")
+    return t.replace(",", "") if _THOUSANDS.match(t) else t
+
+
 def _amount(rec: dict[str, str], col: str, *, signed: bool = True) -> Decimal:
-    text = (rec.get(col) or "").strip().replace(",", "")
+    text = _plain(rec.get(col) or "")
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -448,7 +457,7 @@ def _coinbase_wallet(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str
     fiat_currency = (rec.get("transfertotalcurrency") or "").strip()
     if total and fiat_currency:  # the fiat side of a buy or sell, fees included, to/from the user's funding source
         try:
-            paid = abs(Decimal(total.replace(",", "")))
+            paid = abs(Decimal(_plain(total)))
         except InvalidOperation:
             raise _Reject("transfertotal", f"expected a number, got {total!r}") from None
         funding = f"{user}/funding"
@@ -502,7 +511,7 @@ def _coinbase_report(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str
             )
         ]
         if m:
-            got = Decimal(m.group(3).replace(",", ""))
+            got = Decimal(_plain(m.group(3)))
             if got > 0:
                 legs.append(
                     _tx(
@@ -527,7 +536,7 @@ def _coinbase_report(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str
         s, r = (f"{user}/convert", user) if buy else (user, f"{user}/convert")
         legs = [_tx(ctx, line, 1, ts, s, r, qty, asset, "trade", attrs, description=notes or ttype)]
         try:
-            paid = abs(Decimal(str(attrs["total"] or "").replace(",", "").lstrip("$")))
+            paid = abs(Decimal(_plain(str(attrs["total"] or ""))))
         except InvalidOperation:
             paid = Decimal(0)
         if paid > 0 and price_cur:  # the fiat leg: Total, fees included

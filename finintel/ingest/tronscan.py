@@ -344,7 +344,9 @@ def _amount(rec: dict[str, Any]) -> tuple[Decimal, int | None]:
         ucol, units = rcol, raw
     if units is None:
         raise _Reject("quant", "no amount (quant, value or Amount)")
-    text = str(units).strip().replace(",", "")
+    text = str(units).strip()
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):  # thousands commas; a decimal comma is refused below
+        text = text.replace(",", "")
     try:
         value = Decimal(text)
     except InvalidOperation:

@@ -173,3 +173,13 @@ def test_binance_operations(operation, kind):
     from finintel.ingest.exchange import _kind
 
     assert _kind(operation) == kind
+
+
+def test_decimal_comma_is_rejected_not_misread(tmp_path):
+    p = tmp_path / "eu.csv"
+    p.write_text(
+        'User_ID,UTC_Time,Account,Operation,Coin,Change,Remark\n1,2024-01-01 00:00:00,Spot,Deposit,BTC,"0,5",\n1,2024-01-01 00:00:01,Spot,Deposit,USDT,"1,250.5",\n'
+    )
+    fr = fi.read(p)
+    assert fr.transactions["amount_exact"].tolist() == [Decimal("1250.5")]
+    assert fr.rejects[["source_row", "column"]].values.tolist() == [[2, "Change"]]
