@@ -367,6 +367,7 @@ def _row(msg: Message, seen: dict[str, int], tz: str) -> dict[str, Any]:
         "sender_reference": (msg.get("20") or ("", "", 0))[1].strip() or None,
         "uetr": uetr.group(1).lower() if uetr else None,
         "mir": mir,
+        "input_time": _input_time(b2),
         "sending_bank": sending,
         "receiving_bank": receiving,
         "ordering_institution": payer_bank,
@@ -403,6 +404,15 @@ def _row(msg: Message, seen: dict[str, int], tz: str) -> dict[str, Any]:
             _holder(payee, receiver, payee_bank, "beneficiary", f59, receiver_country),
         ],
     }
+
+
+def _input_time(b2: str) -> str | None:
+    """When the sender's bank input an output message (block 2: ``O103HHMMYYMMDD...``), as ISO text; its zone is the sender's."""
+    m = re.match(r"O\d{3}(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})", b2)
+    if not m:
+        return None
+    hh, mi, yy, mo, dd = m.groups()
+    return f"20{yy}-{mo}-{dd}T{hh}:{mi}"
 
 
 def _holder(

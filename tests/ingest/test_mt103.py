@@ -35,6 +35,7 @@ def test_prowide_rje_sample(shared_samples):
     assert first["sender_country"] == "US"  # sending bank BBBBUS3N from the output header
     a = json.loads(first["attributes"])
     assert a["71A"] == "SHA" and a["72"] == "/ACC/ 00940060752415000231" and a["mir"] == "191014BBBBUS3NBXXX6338224492"
+    assert a["input_time"] == "2019-10-14T16:10"  # {2:O1031610191014...}
     assert first["description"].startswith("FINDERS FEES-JULY,2007-")
     # MIR when there is no UETR; :32A:061028EUR19999, -> 2006, 19999
     assert tx.iloc[3]["tx_id"] == "mt103:191028CCCCUSMMAXXX5423748406"
