@@ -179,7 +179,9 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
             out[c] = out[c].map(lambda t: t.isoformat() if pd.notna(t) else "")
-        elif out[c].map(_is_list).any():
+        elif out[c].dtype == object or "list" in str(out[c].dtype):
+            if not out[c].astype(object).map(_is_list).any():
+                continue
             out[c] = out[c].map(lambda v: ";".join(map(str, list(v))) if _is_list(v) else ("" if _missing(v) else v))
     return out
 
@@ -240,11 +242,10 @@ def cmd_map(args: argparse.Namespace) -> int:
     elif args.community is not None:
         G = graph.flow_graph(tx)
         comms = graph.communities(G, seed=0)
-        if not 0 <= args.community < len(comms):
-            raise InputError(
-                f"community {args.community} does not exist; the case has {len(comms)} (0-{len(comms) - 1})"
-            )
-        G = G.subgraph(comms[args.community]).copy()
+        n = int(comms["community"].max()) + 1 if len(comms) else 0
+        if not 0 <= args.community < n:
+            raise InputError(f"community {args.community} does not exist; the case has {n} (0-{max(n - 1, 0)})")
+        G = G.subgraph(comms.loc[comms["community"] == args.community, "node"]).copy()
         title += f": community {args.community}"
     else:
         G = graph.flow_graph(tx)

@@ -16,7 +16,26 @@ from finintel.detect._alerts import alert_id, make_alerts, money
 from finintel.detect._registry import CONTEXT, Detector, available, check_transactions, get, register
 from finintel.schema import frames as F
 
-__all__ = ["Detector", "alert_id", "available", "check_transactions", "get", "make_alerts", "money", "register", "run"]
+
+def risk_scores(alerts: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """One explainable score per account (or resolved entity); see :func:`finintel.detect.risk.risk_scores`."""
+    from finintel.detect.risk import risk_scores as _risk_scores
+
+    return _risk_scores(alerts, **options)
+
+
+__all__ = [
+    "Detector",
+    "alert_id",
+    "available",
+    "check_transactions",
+    "get",
+    "make_alerts",
+    "money",
+    "register",
+    "risk_scores",
+    "run",
+]
 
 
 def run(

@@ -122,3 +122,26 @@ def test_console_script_runs_end_to_end(tmp_path, ledger):
         [sys.executable, "-m", "finintel", "--version"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and result.stdout.startswith("finintel ")
+
+
+def test_map_trace_and_report_commands(tmp_path, ledger, capsys):
+    case = tmp_path / "case"
+    main(["ingest", str(case), str(ledger), "-q"])
+    main(["screen", str(case), "--profile", "KE", "-q"])
+    alert_id = fi.open_case(case).alerts()["alert_id"].iloc[0]
+    capsys.readouterr()
+    assert main(["map", str(case), "--alert", alert_id, "--out", str(tmp_path / "a.html"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["nodes"] == 4 and info["edges"] == 3  # acct-A and its three recipients
+    assert main(["map", str(case), "--account", "acct-X", "--hops", "1", "--out", str(tmp_path / "x.html")]) == 0
+    assert main(["map", str(case), "--account", "nobody", "--out", str(tmp_path / "n.html")]) == 2
+    assert main(["map", str(case), "--community", "99", "--out", str(tmp_path / "c.html")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    # seeds are victim payments (tx_ids): their value now sits with the recipients
+    assert main(["trace", str(case), "--seed", "t1", "--seed", "t2", "--out", str(tmp_path / "trace.csv")]) == 0
+    holders = pd.read_csv(tmp_path / "trace-holders.csv")
+    held = dict(zip(holders["account"], holders[[c for c in holders.columns if "amount" in c][0]], strict=True))
+    assert held == {"acct-X": 950_000.0, "acct-Y": 960_000.0}
+    assert main(["report", str(case), "--out", str(tmp_path / "report")]) == 0
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "structuring" in index and (tmp_path / "report" / "map.html").exists()
