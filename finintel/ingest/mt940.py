@@ -80,8 +80,16 @@ _SLASH = re.compile(r"/(" + "|".join(_SLASH_TAGS) + r")/")
 _SEPA_KEYS = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|IBAN|BIC)\+")
 
 
+def _unwrap(text: str) -> str:
+    """Newlines normalised; files that write ``@@`` for each line break (some bank portals) are unfolded."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.count("@@") > text.count("\n"):
+        text = text.replace("@@", "\n")
+    return text
+
+
 def _sniff(path: Path, head: bytes) -> bool | str:
-    text = head.decode("latin-1")
+    text = _unwrap(head.decode("latin-1"))
     if not re.search(r"^:20:", text, re.M) or not re.search(r"^:25:", text, re.M):
         return "no :20: and :25: tags of a SWIFT statement"
     if not re.search(r"^:(?:28C?|60[FM]|34F|61|62[FM]):", text, re.M):
@@ -136,7 +144,7 @@ def read_mt940(
     check_size(path)
     encodings = (encoding,) if encoding else ("utf-8", "cp1252")
     text, _enc = decode_text(path, encodings=encodings)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _unwrap(text).split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith(":20:")]
     if not starts:
         raise InputError("no statement found: expected a line starting with :20:", path=str(path))

@@ -225,3 +225,13 @@ def test_overlapping_statements_give_the_same_ids(tmp_path):
     a, b = fi.read(daily).transactions, fi.read(month).transactions
     assert a["tx_id"].is_unique and len(a) == 3  # the two identical coffees stay two
     assert a["tx_id"].tolist() == b["tx_id"].tolist()[1:]
+
+
+def test_at_at_line_separators(tmp_path):
+    p = tmp_path / "atat.sta"
+    p.write_text(
+        "@@:20:S@@:25:KCBLKENX/1234567890@@:28C:1/1@@:60F:C240301KES0,@@:61:2403010301C10,NTRFNONREF@@:86:?32MARY@@-@@"
+    )
+    fr = fi.read(p)
+    assert fr.format == "mt940"
+    assert fr.transactions[["sender", "amount", "source_row"]].values.tolist() == [["acct:UNKNOWN/MARY", 10.0, 6]]
