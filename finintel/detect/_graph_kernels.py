@@ -119,36 +119,44 @@ def edge_arrays(tx: pd.DataFrame) -> EdgeArrays:
     >>> list(E.tx_id), list(E.accounts[E.src]), E.out_ptr.tolist()
     (['t2', 't1'], ['a', 'b'], [0, 1, 2])
     """
-    keep = tx["sender"].notna() & tx["receiver"].notna() & (tx["sender"] != tx["receiver"]) & (tx["amount"] > 0)
-    df = pd.DataFrame(
-        {
-            "tx_id": tx["tx_id"].astype(str).to_numpy(dtype=object),
-            "t": _micros(tx["timestamp"]),
-            "sender": tx["sender"].astype(object).to_numpy(),
-            "receiver": tx["receiver"].astype(object).to_numpy(),
-            "amount": tx["amount"].to_numpy(dtype=np.float64, na_value=np.nan),
-            "currency": tx["currency"].astype(object).fillna("").to_numpy(),
-        }
-    )[keep.fillna(False).to_numpy(dtype=bool)]
-    df = df.sort_values(["t", "tx_id"], kind="stable").reset_index(drop=True)
-    accounts = np.unique(np.concatenate([df["sender"].to_numpy(dtype=str), df["receiver"].to_numpy(dtype=str)]))
-    src = np.searchsorted(accounts, df["sender"].to_numpy(dtype=str)).astype(np.int64)
-    dst = np.searchsorted(accounts, df["receiver"].to_numpy(dtype=str)).astype(np.int64)
-    currencies, cur = np.unique(df["currency"].to_numpy(dtype=str), return_inverse=True)
+    sender = tx["sender"].to_numpy(dtype=object, na_value=None)
+    receiver = tx["receiver"].to_numpy(dtype=object, na_value=None)
+    amount = tx["amount"].to_numpy(dtype=np.float64, na_value=np.nan)
+    codes, uniques = pd.factorize(np.concatenate([sender, receiver]), use_na_sentinel=True)
+    # account codes follow the sorted keys, so that codes never depend on row order
+    rank = np.empty(len(uniques), dtype=np.int64)
+    by_key = np.argsort(np.asarray(uniques, dtype=str), kind="stable")
+    rank[by_key] = np.arange(len(uniques))
+    n_rows = len(tx)
+    s_code, r_code = codes[:n_rows], codes[n_rows:]
+    keep = (s_code >= 0) & (r_code >= 0) & (s_code != r_code) & (amount > 0)
+    t_all = _micros(tx["timestamp"])
+    ids = tx["tx_id"].astype(str).to_numpy(dtype=object)
+    rows = np.flatnonzero(keep)
+    # time order; ties broken by a hash of the tx_id (deterministic, row-order free, vectorised)
+    tie = pd.util.hash_array(ids[rows]).view(np.int64)
+    rows = rows[np.lexsort((tie, t_all[rows]))]
+    accounts = np.asarray(uniques, dtype=object)[by_key] if len(uniques) else np.empty(0, dtype=object)
+    src = rank[s_code[rows]] if rows.size else np.empty(0, dtype=np.int64)
+    dst = rank[r_code[rows]] if rows.size else np.empty(0, dtype=np.int64)
+    currency = tx["currency"].to_numpy(dtype=object, na_value="")[rows]
+    cur_codes, currencies = pd.factorize(currency, sort=True)
+    cur = cur_codes.astype(np.int64)
+    df = {"tx_id": ids[rows], "t": t_all[rows], "amount": amount[rows]}
     n = len(accounts)
     out_idx = np.argsort(src, kind="stable").astype(np.int64)  # edges already in time order
     in_idx = np.argsort(dst, kind="stable").astype(np.int64)
     out_ptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).astype(np.int64)
     in_ptr = np.concatenate([[0], np.cumsum(np.bincount(dst, minlength=n))]).astype(np.int64)
     return EdgeArrays(
-        accounts=accounts.astype(object),
-        tx_id=df["tx_id"].to_numpy(dtype=object),
-        src=src,
-        dst=dst,
-        t=df["t"].to_numpy(dtype=np.int64),
-        amount=df["amount"].to_numpy(dtype=np.float64),
-        cur=cur.astype(np.int64),
-        currencies=currencies.astype(object),
+        accounts=accounts,
+        tx_id=df["tx_id"],
+        src=src.astype(np.int64),
+        dst=dst.astype(np.int64),
+        t=df["t"].astype(np.int64),
+        amount=df["amount"].astype(np.float64),
+        cur=cur,
+        currencies=np.asarray(currencies, dtype=object),
         out_ptr=out_ptr,
         out_idx=out_idx,
         in_ptr=in_ptr,
@@ -157,7 +165,9 @@ def edge_arrays(tx: pd.DataFrame) -> EdgeArrays:
 
 
 def _micros(ts: pd.Series) -> IntArray:
-    values = pd.to_datetime(ts, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    if str(ts.dtype) != "datetime64[us, UTC]":
+        ts = pd.to_datetime(ts, utc=True)
+    values = ts.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
     return values.astype(np.int64)
 
 

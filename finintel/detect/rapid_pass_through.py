@@ -132,7 +132,7 @@ def rapid_pass_through(
     ):
         passed, hold = flows.passing(w_us, min_fraction, min_amount)
         passed &= ~institutional[E.dst]
-        for ev in _periods(E, flows, passed, gap_us):
+        for ev in _periods(E, flows, passed, gap_us, w_us, min_events, max_residual, min_share):
             inflows = set(ev.tolist())
             if pace == "slow" and covered & inflows:
                 continue
@@ -207,39 +207,70 @@ class _Flows:
         received before this inflow plus ``min_fraction`` of it (first in, first out). Both
         tests assign each outflow once, so one transfer out never explains two inflows.
         """
-        t_end = self.t + w_us
-        lo, hi = self.out_range(self.ac_in, self.t, t_end)
+        # work in in_order (by account, then time) so every searchsorted gets sorted needles
+        e = self.in_order
+        ac, t, amount = self.ac_in[e], self.t[e], self.amount[e]
+        t_end = t + w_us
+        lo, hi = self.out_range(ac, t, t_end)
         sent = self.out_cum[hi] - self.out_cum[lo]
-        ilo, ihi = self.in_range(self.ac_in, self.t, t_end)
+        ilo, ihi = self.in_range(ac, t, t_end)
         received = self.in_cum[ihi] - self.in_cum[ilo]
-        need = min_fraction * self.amount
-        eps = 1e-9 * self.amount
-        burst = received - sent <= self.amount - need + eps
-        out_start = np.searchsorted(self.out_key, self.ac_in * self.n_t, side="left")
-        in_start = np.searchsorted(self.in_key, self.ac_in * self.n_t, side="left")
-        position = np.empty(len(self.in_order), dtype=np.int64)
-        position[self.in_order] = np.arange(len(self.in_order))
-        before = self.in_cum[position] - self.in_cum[in_start]
+        need = min_fraction * amount
+        eps = 1e-9 * amount
+        burst = received - sent <= amount - need + eps
+        out_start = np.searchsorted(self.out_key, ac * self.n_t, side="left")
+        in_start = np.searchsorted(self.in_key, ac * self.n_t, side="left")
+        before = self.in_cum[np.arange(len(e))] - self.in_cum[in_start]
         pipeline = self.out_cum[hi] - self.out_cum[out_start] >= before + need - eps
-        passed = (sent >= need - eps) & (burst | pipeline) & (self.amount >= min_amount)
+        ok = (sent >= need - eps) & (burst | pipeline) & (amount >= min_amount)
         # the outflow completing `need`: first position where the running sum reaches it
         done = np.searchsorted(self.out_cum, self.out_cum[lo] + need - eps, side="left")
         done = np.clip(done - 1, 0, max(len(self.out_order) - 1, 0))
-        hold = np.where(passed, (self.t[self.out_order[done]] - self.t) / 3_600e6, np.nan)
+        passed = np.zeros(len(e), dtype=bool)
+        passed[e] = ok
+        hold = np.full(len(e), np.nan)
+        hold[e] = np.where(ok, (self.t[self.out_order[done]] - t) / 3_600e6, np.nan)
         return passed, hold
 
 
-def _periods(E: EdgeArrays, flows: _Flows, passed: npt.NDArray[np.bool_], gap_us: int) -> list[npt.NDArray[np.int64]]:
-    """Passing inflows grouped per (account, currency) into periods split by quiet gaps."""
+def _periods(
+    E: EdgeArrays,
+    flows: _Flows,
+    passed: npt.NDArray[np.bool_],
+    gap_us: int,
+    w_us: int,
+    min_events: int,
+    max_residual: float,
+    min_share: float,
+) -> list[npt.NDArray[np.int64]]:
+    """Passing inflows grouped per (account, currency) into periods split by quiet gaps,
+    keeping (vectorised) the periods with enough events, little residue and a large share."""
     idx = np.flatnonzero(passed)
     if idx.size == 0:
         return []
-    order = np.lexsort((E.tx_id[idx].astype(str), E.t[idx], flows.ac_in[idx]))
-    idx = idx[order]
+    idx = idx[np.argsort(flows.ac_in[idx], kind="stable")]  # edges are in (time, tie-hash) order
     ac, t = flows.ac_in[idx], E.t[idx]
     new = np.ones(idx.size, dtype=bool)
     new[1:] = (ac[1:] != ac[:-1]) | (t[1:] - t[:-1] > gap_us)
-    return np.split(idx, np.flatnonzero(new)[1:])
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:], idx.size]
+    events = ends - starts
+    first, last = idx[starts], idx[ends - 1]
+    span_end = E.t[last] + w_us
+    ilo, ihi = flows.in_range(ac[starts], E.t[first], span_end)
+    olo, ohi = flows.out_range(ac[starts], E.t[first], span_end)
+    total_in = flows.in_cum[ihi] - flows.in_cum[ilo]
+    total_out = flows.out_cum[ohi] - flows.out_cum[olo]
+    forwarded = np.divide(total_out, total_in, out=np.zeros_like(total_in), where=total_in > 0)
+    ok = (
+        (events >= min_events)
+        # money stayed, or the account spends far more than passes through it
+        & (forwarded >= 1 - max_residual)
+        & (forwarded <= 1 / (1 - max_residual))
+        # a few quick payments among many inflows that stay: ordinary use
+        & (events >= min_share * (ihi - ilo))
+    )
+    return [idx[s:e] for s, e in zip(starts[ok].tolist(), ends[ok].tolist(), strict=True)]
 
 
 def _alert(
@@ -278,7 +309,12 @@ def _alert(
     currency = str(E.currencies[E.cur[ev[0]]]) or None
     senders = sorted({str(a) for a in E.accounts[E.src[ins]]})
     receivers = sorted({str(a) for a in E.accounts[E.dst[outs]]})
-    top_share = float(pd.Series(E.amount[outs]).groupby(E.dst[outs]).sum().max() / total_out) if outs.size else 0.0
+    by_receiver = (
+        np.bincount(np.unique(E.dst[outs], return_inverse=True)[1], weights=E.amount[outs])
+        if outs.size
+        else np.zeros(1)
+    )
+    top_share = float(by_receiver.max() / total_out) if outs.size else 0.0
     if pace == "slow" and top_share < 0.5:
         return None  # slow and spread over many payees: ordinary spending, not a relay
     f = min(1.0, (forwarded - (1 - max_residual)) / max_residual) if max_residual > 0 else 1.0

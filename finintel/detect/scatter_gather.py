@@ -248,28 +248,44 @@ def _groups_with(pairs: Pairs, keys: list[str], count: str, minimum: int) -> npt
     return np.asarray(pd.MultiIndex.from_frame(df[keys]).isin(good), dtype=bool)
 
 
-def _episodes(pairs: Pairs, keys: list[str], w_us: int) -> tuple[Pairs, list[tuple[int, int]]]:
-    """Pairs sorted by `keys` then first leg, and the slices of each episode: per group, runs
-    of pairs whose first legs lie within `w_us` of the run's first."""
+def _episodes(pairs: Pairs, keys: list[str], w_us: int) -> tuple[Pairs, npt.NDArray[np.int64]]:
+    """Pairs sorted by `keys` then first leg, and each pair's episode number.
+
+    Per group, the first episode starts at the first pair; the next one at the first pair
+    whose first leg is more than `w_us` after the current episode's start (greedy, fixed-width
+    runs, never chained). Computed for all groups at once by following the "next start"
+    pointer, one step per episode.
+    """
     order = np.lexsort((pairs["e2"], pairs["e1"], pairs["t1"], *[pairs[k] for k in reversed(keys)]))
     p = {k: v[order] for k, v in pairs.items()}
     n = len(order)
     if n == 0:
-        return p, []
-    change = np.zeros(n, dtype=bool)
-    change[0] = True
+        return p, np.zeros(0, dtype=np.int64)
+    new_group = np.zeros(n, dtype=bool)
+    new_group[0] = True
     for k in keys:
-        change[1:] |= p[k][1:] != p[k][:-1]
-    starts = np.flatnonzero(change)
-    slices = []
-    for s, e in zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True):
-        t1 = p["t1"][s:e]
-        i = 0
-        while i < e - s:
-            j = int(np.searchsorted(t1, t1[i] + w_us, side="right"))
-            slices.append((s + i, s + j))
-            i = j
-    return p, slices
+        new_group[1:] |= p[k][1:] != p[k][:-1]
+    gid = np.cumsum(new_group) - 1
+    times = np.unique(p["t1"])
+    n_t = np.int64(len(times) + 1)
+    key = gid * n_t + np.searchsorted(times, p["t1"])
+    limit = np.searchsorted(times, p["t1"] + w_us, side="right") - 1
+    nxt = np.searchsorted(key, gid * n_t + limit, side="right")
+    is_start = np.zeros(n, dtype=bool)
+    frontier = np.flatnonzero(new_group)
+    while frontier.size:
+        is_start[frontier] = True
+        after = nxt[frontier]
+        inside = after < n
+        frontier = after[inside][gid[after[inside]] == gid[frontier[inside]]]
+    return p, np.cumsum(is_start) - 1
+
+
+def _slices(ep: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    """(start, end) positions of the episodes numbered in `wanted` (ep is sorted)."""
+    lo = np.searchsorted(ep, wanted, side="left")
+    hi = np.searchsorted(ep, wanted, side="right")
+    return list(zip(lo.tolist(), hi.tolist(), strict=True))
 
 
 def _scatter_gather_rows(
@@ -285,9 +301,19 @@ def _scatter_gather_rows(
     a1, a2 = E.amount[pairs["e1"]], E.amount[pairs["e2"]]
     pairs = _select(pairs, (a2 >= min_return * a1) & (a2 <= a1 * (1 + 1e-9)))
     pairs = _select(pairs, _groups_with(pairs, ["a", "c", "cur"], "m", min_k))
-    p, slices = _episodes(pairs, ["a", "c", "cur"], w_us)
+    p, ep = _episodes(pairs, ["a", "c", "cur"], w_us)
+    if ep.size == 0:
+        return []
+    # vectorised screen: episodes with at least min_k intermediaries paying on min_return
+    df = pd.DataFrame({"ep": ep, "m": p["m"], "e1": p["e1"], "e2": p["e2"]})
+    d1, d2 = df.drop_duplicates(["ep", "e1"]), df.drop_duplicates(["ep", "e2"])
+    sent = pd.Series(E.amount[d1["e1"].to_numpy()]).groupby([d1["ep"].to_numpy(), d1["m"].to_numpy()]).sum()
+    got = pd.Series(E.amount[d2["e2"].to_numpy()]).groupby([d2["ep"].to_numpy(), d2["m"].to_numpy()]).sum()
+    got = got.reindex(sent.index, fill_value=0.0)
+    good = (np.minimum(sent, got) >= min_return * sent).groupby(level=0).sum()
+    wanted = good[good >= min_k].index.to_numpy(dtype=np.int64)
     rows = []
-    for i, j in slices:
+    for i, j in _slices(ep, wanted):
         e1s, e2s = np.unique(p["e1"][i:j]), np.unique(p["e2"][i:j])
         mids, inv1 = np.unique(E.dst[e1s], return_inverse=True)
         pos2 = np.searchsorted(mids, E.src[e2s])
@@ -351,9 +377,26 @@ def _gather_scatter_rows(
     pairs = _select(pairs, pairs["a"] != pairs["c"])
     pairs = _select(pairs, _groups_with(pairs, ["m", "cur"], "a", min_sources))
     pairs = _select(pairs, _groups_with(pairs, ["m", "cur"], "c", min_destinations))
-    p, slices = _episodes(pairs, ["m", "cur"], w_us)
+    p, ep = _episodes(pairs, ["m", "cur"], w_us)
+    if ep.size == 0:
+        return []
+    # vectorised screen: enough distinct senders and receivers, value conserved both ways
+    df = pd.DataFrame({"ep": ep, "a": p["a"], "c": p["c"], "e1": p["e1"], "e2": p["e2"]})
+    n_a = df.drop_duplicates(["ep", "a"]).groupby("ep").size()
+    n_c = df.drop_duplicates(["ep", "c"]).groupby("ep").size()
+    d1, d2 = df.drop_duplicates(["ep", "e1"]), df.drop_duplicates(["ep", "e2"])
+    received = pd.Series(E.amount[d1["e1"].to_numpy()]).groupby(d1["ep"].to_numpy()).sum()
+    paid = (
+        pd.Series(E.amount[d2["e2"].to_numpy()])
+        .groupby(d2["ep"].to_numpy())
+        .sum()
+        .reindex(received.index, fill_value=0.0)
+    )
+    ok = (n_a.reindex(received.index) >= min_sources) & (n_c.reindex(received.index) >= min_destinations)
+    ok &= (paid >= min_return * received) & (paid <= received / min_return)
+    wanted = received.index[ok.to_numpy()].to_numpy(dtype=np.int64)
     rows = []
-    for i, j in slices:
+    for i, j in _slices(ep, wanted):
         e1s, e2s = np.unique(p["e1"][i:j]), np.unique(p["e2"][i:j])
         senders = np.unique(E.src[e1s])
         receivers = np.setdiff1d(np.unique(E.dst[e2s]), senders)
