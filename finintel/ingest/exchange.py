@@ -40,6 +40,7 @@ count tells identical rows apart), so the same row in two overlapping exports ha
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -203,8 +204,11 @@ def read_exchange(
             out.extend(handler(rec, line, ctx))
         except _Reject as r:
             rejects.append(reject(line, _col(raw, r.column), r.problem, raw))
+    parties, accounts = _holder(ctx)
     return Frames(
         transactions=pd.DataFrame(out) if out else F.empty(F.TRANSACTIONS),
+        parties=parties,
+        accounts=accounts,
         rejects=rejects_frame(rejects),
         rows_read=len(records),
         report={
@@ -213,6 +217,31 @@ def read_exchange(
             "trades": len({json.loads(r["attributes"]).get("trade_group") for r in out} - {None}),
         },
     )
+
+
+def _holder(ctx: _Ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The exchange user as a party holding the wallet, when the export names them (Coinbase ``User`` line)."""
+    if not ctx.holder:
+        return F.empty(F.PARTIES), F.empty(F.ACCOUNTS)
+    who, line = ctx.holder
+    key = ctx.user_key()
+    party_id = f"{key}:holder"
+    email = who if "@" in who else None
+    party = {
+        "party_id": party_id,
+        "name": None if email else who,
+        "email": email,
+        "attributes": json.dumps({"exchange": ctx.exchange}),
+        "source_row": int(line),
+    }
+    account = {
+        "account": key,
+        "party_id": party_id,
+        "role": "holder",
+        "institution": ctx.exchange.title(),
+        "source_row": int(line),
+    }
+    return pd.DataFrame([party]), pd.DataFrame([account])
 
 
 def _col(raw: dict[str, str], normed: str) -> str:
@@ -232,11 +261,12 @@ class _Ctx:
         self.sha, self.tz, self.direction, self.variant = sha, tz, direction, variant
         self.exchange = "binance" if variant.startswith("binance") else "coinbase"
         self.user = user
-        if not user and variant in ("coinbase_wallet", "coinbase_report"):
-            for line in preamble:
-                parts = [p.strip() for p in line.split(",")]
-                if parts and parts[0] == "User" and len(parts) > 2 and parts[2]:
-                    self.user = parts[2]
+        self.holder: tuple[str, str] | None = None  # (name or e-mail, line) from a Coinbase "User,<who>,<id>" line
+        for at, line in enumerate(preamble, start=1):
+            parts = [p.strip() for p in next(csv.reader([line]), [])]
+            if variant.startswith("coinbase") and len(parts) > 2 and parts[0] == "User" and parts[2]:
+                self.user = user or parts[2]
+                self.holder = (parts[1], str(at))
         self.users: set[str] = set()
         self.row_id = ""
 

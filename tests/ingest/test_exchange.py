@@ -183,3 +183,16 @@ def test_decimal_comma_is_rejected_not_misread(tmp_path):
     fr = fi.read(p)
     assert fr.transactions["amount_exact"].tolist() == [Decimal("1250.5")]
     assert fr.rejects[["source_row", "column"]].values.tolist() == [[2, "Change"]]
+
+
+@pytest.mark.samples
+def test_coinbase_user_line_gives_the_holder(shared_samples):
+    fr = fi.read(shared_samples / "crypto_exchange" / "yabc_coinbase_sample_coinbase.csv")
+    assert fr.parties[["party_id", "email", "source_row"]].values.tolist() == [
+        ["exch:coinbase/cafebabe:holder", "fakeboi@fakeyboi.net", 2]
+    ]
+    assert fr.accounts[["account", "party_id", "role"]].values.tolist() == [
+        ["exch:coinbase/cafebabe", "exch:coinbase/cafebabe:holder", "holder"]
+    ]
+    report = fi.read(FIXTURES / "coinbase_report.csv")
+    assert report.parties["name"].tolist() == ["Jane Analyst"]
