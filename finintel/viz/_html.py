@@ -33,13 +33,14 @@ def vis_assets() -> tuple[str, str, str]:
     >>> vis_assets()[0].startswith("9.")
     True
     """
-    try:
-        import pyvis
-    except ImportError as exc:  # pragma: no cover - pyvis is a core dependency
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyvis")  # located, not imported: importing pyvis pulls in IPython
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - pyvis is a core dependency
         from finintel.errors import MissingDependencyError
 
-        raise MissingDependencyError("pyvis", "viz") from exc
-    lib = Path(pyvis.__file__).parent / "lib"
+        raise MissingDependencyError("pyvis", "viz")
+    lib = Path(next(iter(spec.submodule_search_locations))) / "lib"
     found = sorted(
         lib.glob("vis-9*/vis-network.min.js"), key=lambda p: tuple(int(x) for x in p.parent.name[4:].split("."))
     )

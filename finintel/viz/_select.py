@@ -20,6 +20,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from finintel.detect._alerts import money
 
@@ -57,14 +58,18 @@ def flows_from_transactions(tx: pd.DataFrame) -> Flows:
     >>> f.pairs.to_dict("records"), sorted(f.nodes)
     ([{'u': 'a', 'v': 'b', 'total': 5.0, 'count': 2}], ['a', 'b'])
     """
-    df = pd.DataFrame(
+    table = pa.table(
         {
-            "u": tx["sender"].astype(str).to_numpy(),
-            "v": tx["receiver"].astype(str).to_numpy(),
-            "total": pd.to_numeric(tx["amount"], errors="coerce").fillna(0.0).to_numpy(float),
+            "u": pa.array(tx["sender"].astype(object).to_numpy(), pa.string()),
+            "v": pa.array(tx["receiver"].astype(object).to_numpy(), pa.string()),
+            "total": pa.array(pd.to_numeric(tx["amount"], errors="coerce").fillna(0.0).to_numpy(float)),
         }
     )
-    pairs = df.groupby(["u", "v"], sort=True).agg(total=("total", "sum"), count=("total", "size")).reset_index()
+    grouped = table.group_by(["u", "v"], use_threads=False).aggregate([("total", "sum"), ("total", "count")])
+    grouped = grouped.sort_by([("u", "ascending"), ("v", "ascending")])
+    pairs = grouped.to_pandas().rename(columns={"total_sum": "total", "total_count": "count"})[
+        ["u", "v", "total", "count"]
+    ]
     pairs["count"] = pairs["count"].astype(int)
     return Flows(pairs, frozenset(pairs["u"]) | frozenset(pairs["v"]))
 
@@ -104,7 +109,7 @@ def top_flows(flows: Flows, max_nodes: int, risk: Mapping[str, float | None]) ->
     alerted = sorted((n for n in flows.nodes if risk.get(n)), key=lambda n: (-(risk.get(n) or 0.0), n))
     keep: dict[str, None] = dict.fromkeys(alerted[:max_nodes])
     p = flows.pairs
-    order = np.lexsort((p["v"].to_numpy(), p["u"].to_numpy(), -p["total"].to_numpy(float)))
+    order = np.argsort(-p["total"].to_numpy(float), kind="stable")  # pairs are sorted by (u, v): ties stay so
     us, vs = p["u"].to_numpy()[order], p["v"].to_numpy()[order]
     for u, v in zip(us, vs, strict=True):
         if len(keep) >= max_nodes:
