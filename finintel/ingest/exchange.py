@@ -30,6 +30,8 @@ How exchange activity maps to the canonical frame (one row per movement, nothing
   is a second leg of the trade: from the user's funding source ``exch:coinbase/<user>/funding``
   (bank or card, named in ``attributes["payment_method"]``) in the old wallet export, from the
   user's fiat wallet in the Transactions report.
+* A Coinbase export's ``User,<e-mail or name>,<id>`` line becomes a ``parties`` row holding
+  the wallet in ``accounts`` (``party_id`` ``exch:coinbase/<id>:holder``).
 * Transfers between the user's own exchange wallets (Spot <-> Funding, Earn) go through
   ``exch:<exchange>/<user>/internal``.
 
