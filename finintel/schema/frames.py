@@ -264,7 +264,27 @@ def to_arrow(df: pd.DataFrame, frame: Frame | str) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
+def _categorical(col: pd.Series, cats: tuple[str, ...]) -> pd.Categorical:
+    """`col` as a Categorical of `cats` (other values become missing), without a Python object per row for Arrow text."""
+    if isinstance(col.dtype, pd.StringDtype | pd.ArrowDtype):
+        arr = pa.array(col.array, from_pandas=True) if isinstance(col.dtype, pd.StringDtype) else col.array._pa_array
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            enc = arr.dictionary_encode()
+            known = list(cats)
+            found = [known.index(v) if v in known else -1 for v in enc.dictionary.to_pylist()]
+            lookup = np.array([*found, -1], dtype=np.int16)
+            codes = lookup[enc.indices.fill_null(len(lookup) - 1).to_numpy(zero_copy_only=False)]
+            return pd.Categorical.from_codes(codes, categories=known)
+    return pd.Categorical(col.astype(object).where(col.notna(), None), categories=list(cats))
+
+
 def _to_arrow_array(col: pd.Series, typ: pa.DataType) -> pa.Array:
+    if isinstance(col.dtype, pd.CategoricalDtype) and pa.types.is_string(typ):
+        codes = col.cat.codes.to_numpy()
+        values = pa.array([str(c) for c in col.cat.categories], pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), values).cast(typ)
     if isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype(object)
     if isinstance(col.dtype, pd.ArrowDtype) or isinstance(col.dtype, pd.StringDtype):
@@ -301,7 +321,7 @@ def from_arrow(table: pa.Table, frame: Frame | str) -> pd.DataFrame:
     df = pd.DataFrame(data, index=pd.RangeIndex(table.num_rows))
     for name, cats in (spec.categories or {}).items():
         if name in df.columns:
-            df[name] = pd.Categorical(df[name].astype(object).where(df[name].notna(), None), categories=list(cats))
+            df[name] = _categorical(df[name], cats)
     for name in spec.columns:
         if name not in df.columns:
             df[name] = empty(spec)[name] if table.num_rows == 0 else pd.Series(pd.NA, index=df.index)
@@ -371,9 +391,7 @@ def coerce(df: pd.DataFrame, frame: Frame | str, *, lazy: bool = False, path: st
     if failures:
         _raise(failures, spec, path)
     for name, cats in (spec.categories or {}).items():
-        result[name] = pd.Categorical(
-            result[name].astype(object).where(result[name].notna(), None), categories=list(cats)
-        )
+        result[name] = _categorical(result[name], cats)
     extra = [c for c in df.columns if c not in spec.columns]
     for c in extra:
         result[c] = df[c]
