@@ -19,10 +19,10 @@ __all__ = ["dormant_burst"]
 def dormant_burst(
     tx: pd.DataFrame,
     *,
-    dormant: str = "90D",
+    dormant: str = "60D",
     burst_window: str = "7D",
     reporting_threshold: float = 10_000.0,
-    min_value_share: float = 1.0,
+    min_value_share: float = 0.25,
     ratio: float = 10.0,
     currency: str | None = "USD",
     fx_to_local: Mapping[str, float] | None = None,
@@ -41,14 +41,15 @@ def dormant_burst(
     ----------
     tx : pandas.DataFrame
         Transactions in the canonical schema.
-    dormant : str, default "90D"
+    dormant : str, default "60D"
         Silence that makes an account dormant.
     burst_window : str, default "7D"
         How long after the wake-up the value is added up.
     reporting_threshold : float, default 10_000
         Profile threshold; the burst must reach ``min_value_share`` of it.
-    min_value_share : float, default 1.0
-        Fraction of the threshold a burst must reach.
+    min_value_share : float, default 0.25
+        Fraction of the threshold a burst must reach (KE: KES 250,000; the `ratio` to the account's own
+        history keeps busy accounts out).
     ratio : float, default 10.0
         How many times the account's own earlier average the burst must be.
     currency : str, optional
@@ -80,7 +81,7 @@ def dormant_burst(
     ...     ("acct-A", "shop", 50, "2024-01-02"), ("acct-A", "shop", 60, "2024-01-20"),
     ...     ("x", "acct-A", 9_000, "2024-06-01"), ("acct-A", "y", 8_900, "2024-06-02"),
     ... ], currency="USD")
-    >>> alerts = dormant_burst(tx)
+    >>> alerts = dormant_burst(tx, min_value_share=1.0)  # at least the full USD 10,000 threshold
     >>> alerts[["entity", "variant", "silent_days", "burst_value"]]
        entity  variant  silent_days  burst_value
     0  acct-A  dormant          133      17900.0

@@ -9,7 +9,7 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
-from finintel.detect._windows import blocks, duration_text, episodes, seconds, span_text
+from finintel.detect._windows import blocks, duration_text, merge_windows, seconds, span_text, trailing_start
 
 __all__ = ["fan_in", "fan_out"]
 
@@ -22,7 +22,8 @@ def fan_in(
     min_counterparties: int = 8,
     lookback: str = "90D",
     slow_window: str = "30D",
-    slow_min_counterparties: int = 20,
+    slow_min_counterparties: int = 12,
+    ratio: float = 3.0,
 ) -> pd.DataFrame:
     """Flag accounts receiving from many senders they had no prior relationship with, within a short window.
 
@@ -43,13 +44,17 @@ def fan_in(
         How far back a previous transfer between the same pair makes it an existing relationship.
     slow_window : str, default "30D"
         Window of the slow variant.
-    slow_min_counterparties : int, default 20
+    slow_min_counterparties : int, default 12
         Fewest new senders in `slow_window`.
+    ratio : float, default 3.0
+        How many times the account's usual rate of new counterparties (first contacts per window, over the
+        rest of the ledger) the burst must be: agents, merchants and billers meet new customers every day.
 
     Returns
     -------
     pandas.DataFrame
-        Alerts then ``variant, n_counterparties, total``; evidence is the first-contact transfers.
+        Alerts then ``variant, n_counterparties, total, usual``; evidence is the first-contact transfers;
+        ``usual`` is the account's usual number of first contacts per window.
         ``score``: fast ``min(1, 0.6 + 0.4 * (n / min_counterparties - 1))``, slow the same formula on its
         own minimum, times 0.6 (at most 0.6).
 
@@ -78,7 +83,16 @@ def fan_in(
     8 senders with no transfer to this account in the previous 90 days paid it within 7 hours (total KES 4,028.00), at least 8 within 3 days.
     """
     return _fan(
-        tx, "fan_in", "receiver", "sender", window, min_counterparties, lookback, slow_window, slow_min_counterparties
+        tx,
+        "fan_in",
+        "receiver",
+        "sender",
+        window,
+        min_counterparties,
+        lookback,
+        slow_window,
+        slow_min_counterparties,
+        ratio,
     )
 
 
@@ -90,7 +104,8 @@ def fan_out(
     min_counterparties: int = 8,
     lookback: str = "90D",
     slow_window: str = "30D",
-    slow_min_counterparties: int = 20,
+    slow_min_counterparties: int = 12,
+    ratio: float = 3.0,
 ) -> pd.DataFrame:
     """Flag accounts paying many receivers they had no prior relationship with, within a short window.
 
@@ -101,7 +116,7 @@ def fan_out(
     ----------
     tx : pandas.DataFrame
         Transactions in the canonical schema.
-    window, min_counterparties, lookback, slow_window, slow_min_counterparties
+    window, min_counterparties, lookback, slow_window, slow_min_counterparties, ratio
         As for :func:`fan_in`.
 
     Returns
@@ -127,7 +142,16 @@ def fan_out(
     0    hub    fast                 9
     """
     return _fan(
-        tx, "fan_out", "sender", "receiver", window, min_counterparties, lookback, slow_window, slow_min_counterparties
+        tx,
+        "fan_out",
+        "sender",
+        "receiver",
+        window,
+        min_counterparties,
+        lookback,
+        slow_window,
+        slow_min_counterparties,
+        ratio,
     )
 
 
@@ -141,6 +165,7 @@ def _fan(
     lookback: str,
     slow_window: str,
     slow_min: int,
+    ratio: float,
 ) -> pd.DataFrame:
     w, lb, sw = seconds(window), seconds(lookback, name="lookback"), seconds(slow_window, name="slow_window")
     frame = tx[["tx_id", "timestamp", side, other, "amount", "currency"]].reset_index(drop=True)
@@ -154,18 +179,26 @@ def _fan(
     is_new[pb.order] = new_sorted
     first = frame[is_new].reset_index(drop=True)
     b = blocks(first[side], first["timestamp"], first["tx_id"])
+    span = int(pb.t.max() - pb.t.min()) if len(pb.t) else 0
     rows: list[dict[str, Any]] = []
     fast_spans: dict[str, list[tuple[int, int]]] = {}
+    n_all = (b.stop - b.start)[b.code] if len(b.t) else np.zeros(0, dtype="int64")
     for variant, win, need in (("fast", w, min_n), ("slow", sw, slow_min)):
-        for lo, hi in episodes(b, win, need):
+        # each window is judged against the account's own rate of first contacts outside it
+        lo_all = trailing_start(b, win)
+        count = np.arange(len(b.t)) - lo_all + 1
+        usual_all = (n_all - count) * win / max(span - win, win)
+        ok = np.flatnonzero((count >= need) & (count >= ratio * usual_all))
+        for lo, hi in merge_windows(lo_all, ok):
             entity = str(b.keys[b.code[lo]])
             t0, t1 = int(b.t[lo]), int(b.t[hi - 1])
+            usual = float(usual_all[ok[(ok >= lo) & (ok < hi)]].max())
             if variant == "slow" and any(s <= t1 and t0 <= e for s, e in fast_spans.get(entity, [])):
                 continue
             if variant == "fast":
                 fast_spans.setdefault(entity, []).append((t0, t1))
             ev = first.iloc[b.order[lo:hi]]
-            rows.append(_alert(name, variant, entity, ev, other, need, win, lookback))
+            rows.append({**_alert(name, variant, entity, ev, other, need, win, lookback), "usual": usual})
     return make_alerts(name, rows)
 
 

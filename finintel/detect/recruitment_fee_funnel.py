@@ -88,6 +88,8 @@ def recruitment_fee_funnel(
     min_outflow_share: float = 0.3,
     travel_keywords: Sequence[str] = TRAVEL_KEYWORDS,
     high_risk_countries: Sequence[str] = (),
+    accounts: pd.DataFrame | None = None,
+    parties: pd.DataFrame | None = None,
     currency: str | None = "USD",
     fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -162,8 +164,10 @@ def recruitment_fee_funnel(
     travel = _travel_mask(tx, travel_keywords, high_risk_countries)
     # only receivers paid by enough different payers that also pay for travel can match
     payers = frame.groupby("receiver", observed=True)["sender"].nunique()
-    travellers = pd.unique(frame.loc[travel, "sender"])
-    cand_recv = payers.index[(payers >= min_payers).to_numpy() & payers.index.isin(travellers)]
+    travellers = set(pd.unique(frame.loc[travel, "sender"]).astype(str))
+    many = [str(r) for r in payers.index[(payers >= min_payers).to_numpy()]]
+    own = _own_accounts(tx, many, accounts, parties)
+    cand_recv = [r for r in many if r in travellers or own.get(r, set()) & travellers]
     inflows = frame[frame["receiver"].isin(cand_recv)].reset_index(drop=True)
     b = blocks(inflows["receiver"], inflows["timestamp"], inflows["tx_id"])
     # candidate bursts: enough payments (not yet payers) in a window
@@ -185,16 +189,24 @@ def recruitment_fee_funnel(
         if cv > max_cv:
             continue
         last = inflow["timestamp"].max()
-        out = by_sender.loc[[entity]] if entity in by_sender.index else by_sender.iloc[:0]
+        mine = [a for a in [entity, *sorted(own.get(entity, set()))] if a in by_sender.index]
+        out = by_sender.loc[mine].reset_index() if mine else by_sender.iloc[:0].reset_index()
         out = out[
             (out["timestamp"] >= inflow["timestamp"].min()) & (out["timestamp"] <= last + pd.Timedelta(seconds=ow))
         ]
+        via = sorted(set(out["sender"].astype(str)) - {entity})
         collected, outflow = float(per_payer.sum()), float(out["_amt"].sum())
         share = outflow / collected
         if share < min_outflow_share:
             continue
+        moved = frame[(frame["sender"] == entity) & frame["receiver"].isin(via)]
+        moved = moved[
+            (moved["timestamp"] >= inflow["timestamp"].min()) & (moved["timestamp"] <= out["timestamp"].max())
+        ]
+        out = pd.concat([out, moved], ignore_index=True) if via else out
         rows.append(
             _alert(
+                via,
                 entity,
                 inflow,
                 out,
@@ -210,6 +222,25 @@ def recruitment_fee_funnel(
             )
         )
     return make_alerts("recruitment_fee_funnel", rows)
+
+
+def _own_accounts(
+    tx: pd.DataFrame, entities: list[str], accounts: pd.DataFrame | None, parties: pd.DataFrame | None
+) -> dict[str, set[str]]:
+    """Accounts the entities pay that belong to the same holder (by party or by name on the transfers)."""
+    from finintel.detect.fiat_crypto_offramp import owner_keys
+
+    if not entities:
+        return {}
+    sub = tx[tx["sender"].isin(entities) | tx["receiver"].isin(entities)]
+    keys = owner_keys(sub, accounts, parties)
+    by_acct = keys.groupby("account")["owner"].agg(set)
+    paid = sub.loc[sub["sender"].isin(entities), ["sender", "receiver"]].astype(str).drop_duplicates()
+    out: dict[str, set[str]] = {}
+    for s_, r_ in zip(paid["sender"], paid["receiver"], strict=True):
+        if s_ != r_ and by_acct.get(s_, set()) & by_acct.get(r_, set()):
+            out.setdefault(s_, set()).add(r_)
+    return out
 
 
 def _similar_unrelated(
@@ -260,6 +291,7 @@ def _travel_mask(tx: pd.DataFrame, keywords: Sequence[str], countries: Sequence[
 
 
 def _alert(
+    via: list[str],
     entity: str,
     inflow: pd.DataFrame,
     out: pd.DataFrame,
@@ -275,11 +307,12 @@ def _alert(
 ) -> dict[str, Any]:
     n = len(per_payer)
     first, last = inflow["timestamp"].min(), max(inflow["timestamp"].max(), out["timestamp"].max())
+    through = f" through the holder's own account{'s' if len(via) > 1 else ''} {', '.join(via)}" if via else ""
     reason = (
         f"{n} unrelated payers sent {money(float(per_payer.min()), currency)} to {money(float(per_payer.max()))} each "
         f"(coefficient of variation {cv:.2f}, total {money(collected, currency)}) within "
         f"{duration_text(inflow['timestamp'].min(), inflow['timestamp'].max())}; then {money(outflow, currency)} "
-        f"({share:.0%}) left within {span_text(outflow_window)} on travel, visa or cross-border payments."
+        f"({share:.0%}) left within {span_text(outflow_window)}{through} on travel, visa or cross-border payments."
     )
     score = 0.45 + 0.25 * (1 - cv / max_cv if max_cv > 0 else 1) + 0.05 * (n - min_payers) + 0.2 * min(1.0, share)
     return {
@@ -294,4 +327,5 @@ def _alert(
         "collected": collected,
         "outflow": outflow,
         "outflow_share": share,
+        "via_accounts": ", ".join(via),
     }

@@ -19,7 +19,9 @@ def test_new_account_after_ledger_start() -> None:
         ("mule", "d", 5_500, "2024-05-03"),
         ("mule", "e", 400, "2024-05-20"),
     ]
-    alerts = dormant_burst(_usd(rows))
+    # the default floor is a quarter of the threshold: the new payer and payee are new accounts too
+    assert dormant_burst(_usd(rows))["entity"].tolist() == ["c", "d", "mule"]
+    alerts = dormant_burst(_usd(rows), min_value_share=1.0)
     assert alerts["entity"].tolist() == ["mule"]
     assert alerts.at[0, "variant"] == "new" and alerts.at[0, "burst_value"] == 11_500.0
     assert list(alerts.at[0, "tx_ids"]) == ["t2", "t3"]  # the 20 May transfer is outside the 7-day burst
@@ -55,7 +57,7 @@ def test_profile_currency_and_threshold() -> None:
     ]
     tx = transactions(rows)  # KES
     assert dormant_burst(tx).empty  # generic profile: USD, no KES rate
-    alerts = dormant_burst(tx, profile="KE")  # KES 1,190,000 >= KES 1,000,000
+    alerts = dormant_burst(tx, profile="KE", min_value_share=1.0)  # KES 1,190,000 >= KES 1,000,000
     assert alerts[["entity", "variant", "silent_days"]].values.tolist() == [["a", "dormant", 143]]
 
 

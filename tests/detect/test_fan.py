@@ -32,7 +32,10 @@ def test_slow_variant_lower_score_and_not_duplicating_fast() -> None:
     slow = [(f"v{i}", "collector", 50, pd.Timestamp("2024-04-01") + pd.Timedelta(hours=30 * i)) for i in range(20)]
     alerts = fan_in(transactions(slow))
     assert alerts["variant"].tolist() == ["slow"]
-    assert alerts.at[0, "n_counterparties"] == 20 and abs(alerts.at[0, "score"] - 0.36) < 1e-12  # 0.6 * 0.6
+    assert (
+        alerts.at[0, "n_counterparties"] == 20
+        and abs(alerts.at[0, "score"] - 0.6 * (0.6 + 0.4 * (20 / 12 - 1))) < 1e-12
+    )
     fast = [(f"v{i}", "collector", 50, pd.Timestamp("2024-04-01") + pd.Timedelta(hours=2 * i)) for i in range(20)]
     assert fan_in(transactions(fast))["variant"].tolist() == ["fast"]
 
@@ -55,3 +58,10 @@ def test_order_invariance(rows: list[tuple[str, int, int]]) -> None:
     tx = transactions([(s, f"r{r}", 5, pd.Timestamp("2024-01-01") + pd.Timedelta(hours=h)) for s, r, h in rows])
     shuffled = tx.sample(frac=1.0, random_state=3).reset_index(drop=True)
     assert_alerts_equal(fan_out(tx, min_counterparties=3), fan_out(shuffled, min_counterparties=3))
+
+
+def test_accounts_that_always_meet_new_people_are_not_bursts() -> None:
+    # an agent serving 10 new customers every 3 days for 60 days: 10 in 3 days is its normal rate
+    rows = [(f"c{i}", "agent", 100, pd.Timestamp("2024-01-01") + pd.Timedelta(hours=7.2 * i)) for i in range(200)]
+    assert fan_in(transactions(rows)).empty
+    assert not fan_in(transactions(rows), ratio=0.5).empty

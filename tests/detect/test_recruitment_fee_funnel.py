@@ -65,3 +65,26 @@ def test_order_invariance(rows: list[tuple[int, float, int]]) -> None:
     tx = transactions(base)
     shuffled = tx.sample(frac=1.0, random_state=4).reset_index(drop=True)
     assert_alerts_equal(recruitment_fee_funnel(tx, profile="KE"), recruitment_fee_funnel(shuffled, profile="KE"))
+
+
+def test_travel_payments_from_the_recruiters_own_bank_account() -> None:
+    fees = [
+        (f"payer{i}", "msisdn:+254700000009", 35_000, f"2024-04-{i + 1:02d} 10:00", {"receiver_name": "Paul Ndungu"})
+        for i in range(6)
+    ]
+    sweep = ("msisdn:+254700000009", "acct:NCBA/1", 200_000, "2024-04-08", {"receiver_name": "NDUNGU PAUL"})
+    agency = (
+        "acct:NCBA/1",
+        "iban:QA00X",
+        190_000,
+        "2024-04-10",
+        {"sender_country": "KE", "receiver_country": "QA", "description": "Payment to agency", "channel": "remittance"},
+    )
+    alerts = recruitment_fee_funnel(transactions(fees + [sweep, agency]), profile="KE")
+    assert alerts["entity"].tolist() == ["msisdn:+254700000009"]
+    assert alerts.at[0, "via_accounts"] == "acct:NCBA/1" and alerts.at[0, "outflow"] == 190_000.0
+    assert list(alerts.at[0, "tx_ids"]) == ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"]
+    assert "through the holder's own account acct:NCBA/1" in alerts.at[0, "reason"]
+    # a bank account of somebody else is not the recruiter's own
+    other = (sweep[0], sweep[1], sweep[2], sweep[3], {"receiver_name": "Jane Wambui"})
+    assert recruitment_fee_funnel(transactions(fees + [other, agency]), profile="KE").empty
