@@ -4,6 +4,7 @@ Run on demand (not part of the test suite):
 
     python benchmarks/maps.py                 # 500, 2000, 10000 accounts; browser timing when Chromium is there
     python benchmarks/maps.py --sizes 500 2000 --no-browser
+    python benchmarks/maps.py --sizes 500 --big 1000000   # also: a 1M-transaction ledger reduced to 500 accounts
 
 Each ledger is synthetic: n mobile-money accounts, 2n transfers over 90 days (random pairs, lognormal
 amounts). ``network_map`` is called with ``max_nodes=n`` so the whole graph is drawn (the default of
@@ -35,10 +36,10 @@ ARGS = [
 ]
 
 
-def ledger(n: int, seed: int = 0) -> pd.DataFrame:
+def ledger(n: int, seed: int = 0, m: int | None = None) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    m = 2 * n
-    s = rng.permutation(np.tile(np.arange(n), 2))
+    m = 2 * n if m is None else m
+    s = rng.permutation(np.resize(np.arange(n), m))
     r = (s + rng.integers(1, n, m)) % n
     return validate_transactions(
         pd.DataFrame(
@@ -89,6 +90,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 2_000, 10_000])
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument(
+        "--big", type=int, default=0, help="also time a map of a ledger of this many transactions (n/10 accounts)"
+    )
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="finintel-maps-"))
     rows, paths = [], []
@@ -113,6 +117,13 @@ def main() -> None:
         row["browser_stable_s"] = None if s is None else round(s, 2)
     print(pd.DataFrame(rows).to_string(index=False))
     print(f"maps written to {folder}")
+    if args.big:
+        tx = ledger(args.big // 10, m=args.big)
+        t = time.perf_counter()
+        fi.viz.network_map(tx, folder / "big.html")
+        print(
+            f"{args.big:,} transactions, {args.big // 10:,} accounts -> map of 500 accounts: {time.perf_counter() - t:.1f} s"
+        )
 
 
 if __name__ == "__main__":
