@@ -200,7 +200,7 @@ def finish(frames: Frames, *, reader: Reader, path: Path, sha256: str) -> Frames
     """Fill provenance, validate rows, and move rows that do not fit into rejects."""
     name, src = reader.name, str(path)
     prov = {"source_format": name, "source_file": src, "source_sha256": sha256}
-    tx = frames.transactions.assign(**prov)
+    tx = frames.transactions.assign(**{k: _constant(v, frames.transactions.index) for k, v in prov.items()})
     valid, failures = F.rows_failing(tx, F.TRANSACTIONS)
     rejects = frames.rejects.assign(**prov) if len(frames.rejects) else F.empty(F.REJECTS)
     if len(failures):
@@ -231,6 +231,15 @@ def finish(frames: Frames, *, reader: Reader, path: Path, sha256: str) -> Frames
     frames.format, frames.path, frames.sha256, frames.reader_version = name, src, sha256, reader.version
     frames.rows_read = max(frames.rows_read, len(valid) + len(frames.rejects))
     return frames
+
+
+def _constant(value: str, index: pd.Index) -> pd.Series:
+    """A text column holding one value, Arrow-backed (no Python string object per row)."""
+    import numpy as np
+    import pyarrow as pa
+
+    arr = pa.array([value], pa.string()).take(pa.array(np.zeros(len(index), dtype=np.int32)))
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index)
 
 
 def _jsonable(v: Any) -> Any:
