@@ -99,6 +99,24 @@ class Planter:
         day = float(self.rng.uniform(0, latest)) if latest > 0 else 0.0
         return self.start + pd.Timedelta(days=int(day)) + pd.Timedelta(hours=float(self.rng.uniform(8, 12)))
 
+    def split(self, amount: float, country: str | None = None) -> list[float]:
+        """`amount` in whole-unit parts each under the wallet cap of `country` (the home country by default).
+
+        Examples
+        --------
+        >>> from finintel.synth._population import build_population
+        >>> rng = np.random.default_rng(0)
+        >>> p = Planter(rng, build_population(rng, 300, ("KE",)), pd.Timestamp("2024-01-01"), 30, ("KE",))
+        >>> p.split(600_000), p.split(1_000)
+        ([200000.0, 200000.0, 200000.0], [1000.0])
+        """
+        limit = self.profile(country)["mm_tx_cap"]
+        if not limit or amount <= 0.98 * limit:
+            return [float(round(amount))]
+        n = int(np.ceil(amount / (0.98 * limit)))
+        part = float(round(amount / n))
+        return [part] * (n - 1) + [float(round(amount - part * (n - 1)))]
+
     def hours(self, span_days: float, k: int) -> list[float]:
         """`k` sorted offsets in hours from a local midnight, over ``int(span_days)`` days, busy by day, quiet at night."""
         days = self.rng.integers(0, max(int(span_days), 1), k)

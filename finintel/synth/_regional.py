@@ -29,7 +29,8 @@ def recruitment_funnel(p: Planter, slow: bool = False) -> None:
     """Many unrelated payers sending a similar fee to one recruiter, swept to a bank, then sent abroad."""
     cur = COUNTRY_CURRENCY[p.home]
     prof = p.profile()
-    fee = round(35_000 * PER_KES[cur] / 100) * 100
+    cap = float(prof["mm_tx_cap"] or 1e12)
+    fee = round(min(35_000 * PER_KES[cur], 0.9 * cap) / 100) * 100  # one wallet transfer, under the cap
     n = int(p.rng.integers(15, 31))
     span = float(p.rng.uniform(14, 28))
     wallet = p.new_account("wallet", role="recruiter")
@@ -50,12 +51,10 @@ def recruitment_funnel(p: Planter, slow: bool = False) -> None:
         ids.append(p.tx(last, a, wallet, amt, channel="mobile_money", description="Customer Transfer"))
         held += amt
         if held >= limit:
-            ids.append(
-                p.tx(last + 0.5 * H, wallet, bank, held, channel="mobile_money", description="Mobile Wallet to Bank")
-            )
+            ids += _sweep(p, last + 0.5 * H, wallet, bank, held)
             swept, held = swept + held, 0.0
     if held:
-        ids.append(p.tx(last + 1 * H, wallet, bank, held, channel="mobile_money", description="Mobile Wallet to Bank"))
+        ids += _sweep(p, last + 1 * H, wallet, bank, held)
         swept += held
     j = int(p.rng.integers(2, 5))
     out_total = swept * float(p.rng.uniform(0.75, 0.9))
@@ -89,6 +88,24 @@ def recruitment_funnel(p: Planter, slow: bool = False) -> None:
         },
         description=f"{n} payers sent about {fee:,.0f} {cur} each to one recruiter, then {j} transfers abroad",
     )
+
+
+def _sweep(
+    p: Planter, when: pd.Timestamp, wallet: dict[str, object], bank: dict[str, object], amount: float
+) -> list[str]:
+    """Move `amount` from a wallet to its holder's bank account, in parts under the wallet cap."""
+    parts = p.split(amount)
+    return [
+        p.tx(
+            when + i * pd.Timedelta(minutes=4),
+            wallet,
+            bank,
+            part,
+            channel="mobile_money",
+            description="Mobile Wallet to Bank",
+        )
+        for i, part in enumerate(parts)
+    ]
 
 
 def ransom_corridor(p: Planter, slow: bool = False) -> None:

@@ -215,9 +215,9 @@ def gather_scatter(p: Planter, slow: bool = False) -> None:
     share = total * float(p.rng.uniform(0.9, 0.98)) / j
     for c, h in zip(outs, p.hours(span_in, j), strict=True):
         roles[c["account"]] = "beneficiary"
-        ids.append(
-            p.tx(t1 + float(h) * H, mid, c, round(share), channel="mobile_money", description="Customer Transfer")
-        )
+        for n, part in enumerate(p.split(share)):
+            when = t1 + float(h) * H + n * pd.Timedelta(minutes=3)
+            ids.append(p.tx(when, mid, c, part, channel="mobile_money", description="Customer Transfer"))
     p.case(
         "gather_scatter",
         ids,
@@ -285,8 +285,10 @@ def rapid_pass_through(p: Planter, slow: bool = False) -> None:
             t = t + float(p.rng.uniform(0.1, 1.0)) * H
         out = float(round(got * float(p.rng.uniform(0.93, 0.99))))
         residual += got - out
-        t = t + float(p.rng.uniform(0.5, 5.0)) * H
-        ids.append(p.tx(t, mule, dest, out, channel="mobile_money", description="Mobile Wallet to Bank"))
+        t = t + float(p.rng.uniform(0.5, 4.5)) * H
+        for part in p.split(out):  # a wallet cannot send more than its cap at once
+            ids.append(p.tx(t, mule, dest, part, channel="mobile_money", description="Mobile Wallet to Bank"))
+            t = t + float(p.rng.uniform(2, 6)) * pd.Timedelta(minutes=1)
         t = t + pd.Timedelta(days=float(p.rng.uniform(1, 2.5)))
     p.case(
         "rapid_pass_through",
