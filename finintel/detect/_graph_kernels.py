@@ -40,6 +40,7 @@ __all__ = [
     "timestamp",
     "to_us",
     "two_hop_pairs",
+    "window_pairs",
 ]
 
 INSTITUTIONAL = ("cash:", "paybill:")
@@ -186,25 +187,41 @@ def two_hop_pairs(E: EdgeArrays, window_us: int, *, via: BoolArray | None = None
     >>> list(zip(E.tx_id[e1], E.tx_id[e2]))
     [('t1', 't2')]
     """
-    if E.n_edges == 0:
+    first = np.arange(E.n_edges, dtype=np.int64)
+    if via is not None:
+        first = first[via[E.dst]]
+    e1, e2 = window_pairs(E, first, E.dst[first], window_us, side="out")
+    ok = E.dst[e2] != E.src[e1]
+    return e1[ok], e2[ok]
+
+
+def window_pairs(
+    E: EdgeArrays, anchors: IntArray, nodes: IntArray, window_us: int, *, side: str = "out"
+) -> tuple[IntArray, IntArray]:
+    """Pairs ``(anchor, edge)``: the edges ``nodes[i]`` sent (``side="out"``) or received
+    (``side="in"``) from the time of ``anchors[i]`` to `window_us` after it, vectorised.
+
+    >>> from finintel.testing import transactions
+    >>> E = edge_arrays(transactions([("a", "b", 9, "2024-03-01"), ("c", "a", 8, "2024-03-02"),
+    ...                               ("d", "a", 8, "2024-04-02")]))
+    >>> a, e = window_pairs(E, np.array([0]), E.src[[0]], to_us("7D"), side="in")
+    >>> E.tx_id[e].tolist()
+    ['t2']
+    """
+    if E.n_edges == 0 or anchors.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     times = np.unique(E.t)
     n_t = np.int64(len(times) + 1)
     rank = np.searchsorted(times, E.t).astype(np.int64)
-    key_out = E.src[E.out_idx] * n_t + rank[E.out_idx]  # sorted: by sender, then time
-    first = np.arange(E.n_edges, dtype=np.int64)
-    if via is not None:
-        first = first[via[E.dst]]
-    mid = E.dst[first]
-    lo = np.searchsorted(key_out, mid * n_t + rank[first], side="left")
-    hi_rank = np.searchsorted(times, E.t[first] + window_us, side="right") - 1
-    hi = np.searchsorted(key_out, mid * n_t + hi_rank, side="right")
+    idx, owner = (E.out_idx, E.src) if side == "out" else (E.in_idx, E.dst)
+    key = owner[idx] * n_t + rank[idx]  # sorted: by account, then time
+    lo = np.searchsorted(key, nodes * n_t + rank[anchors], side="left")
+    hi_rank = np.searchsorted(times, E.t[anchors] + window_us, side="right") - 1
+    hi = np.searchsorted(key, nodes * n_t + hi_rank, side="right")
     counts = np.maximum(hi - lo, 0)
-    e1 = np.repeat(first, counts)
+    first = np.repeat(anchors, counts)
     offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    e2 = E.out_idx[np.repeat(lo, counts) + offsets]
-    ok = E.dst[e2] != E.src[e1]
-    return e1[ok], e2[ok]
+    return first, idx[np.repeat(lo, counts) + offsets]
 
 
 def core_edges(E: EdgeArrays, mask: BoolArray | None = None, max_rounds: int = 100) -> BoolArray:
@@ -238,6 +255,7 @@ def temporal_cycles(
     max_length: int,
     edge_mask: BoolArray,
     max_steps: int = 5_000,
+    starts: IntArray | None = None,
 ) -> list[tuple[int, ...]]:
     """Time-respecting simple cycles, one (the earliest to close) per start edge.
 
@@ -258,7 +276,8 @@ def temporal_cycles(
     """
     found: dict[tuple[int, ...], tuple[int, ...]] = {}
     out_t = E.t[E.out_idx]
-    starts = np.flatnonzero(edge_mask)
+    if starts is None:
+        starts = np.flatnonzero(edge_mask)
     for e0 in starts.tolist():
         cyc = _cycle_from(E, out_t, int(e0), window_us, min_return, max_length, edge_mask, max_steps)
         if cyc is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
@@ -17,6 +18,7 @@ from finintel.detect._graph_kernels import (
     temporal_cycles,
     timestamp,
     to_us,
+    window_pairs,
 )
 from finintel.detect._registry import register
 from finintel.errors import ConfigError
@@ -133,8 +135,15 @@ def cycle(
     E = edge_arrays(tx)
     relay = E.relay(max_degree)
     mask = core_edges(E, (E.amount >= min_amount) & relay[E.src] & relay[E.dst])
+    starts = _possible_starts(E, mask, slow_us, min_return)
     found = temporal_cycles(
-        E, window_us=slow_us, min_return=min_return, max_length=max_length, edge_mask=mask, max_steps=max_steps
+        E,
+        window_us=slow_us,
+        min_return=min_return,
+        max_length=max_length,
+        edge_mask=mask,
+        max_steps=max_steps,
+        starts=starts,
     )
     found = [c for c in found if len(c) >= min_length]
     used: set[int] = set()
@@ -145,6 +154,19 @@ def cycle(
         for episode in _episodes(E, cycles, fast_us):
             rows.append(_alert(E, episode, pace, multiplier, min_return, reporting_threshold))
     return make_alerts("cycle", rows)
+
+
+def _possible_starts(E: EdgeArrays, mask: npt.NDArray[np.bool_], w_us: int, min_return: float) -> npt.NDArray[np.int64]:
+    """Start transfers whose receiver pays on, and whose sender is paid back, an amount in the
+    band within the window (vectorised necessary conditions before the search)."""
+    cand = np.flatnonzero(mask)
+    found = []
+    for nodes, side in ((E.dst[cand], "out"), (E.src[cand], "in")):
+        a, e = window_pairs(E, cand, nodes, w_us, side=side)
+        a1, a2 = E.amount[a], E.amount[e]
+        ok = mask[e] & (e != a) & (E.cur[e] == E.cur[a]) & (a2 >= min_return * a1) & (a2 <= a1 * (1 + 1e-9))
+        found.append(np.unique(a[ok]))
+    return np.intersect1d(found[0], found[1])
 
 
 def _disjoint(cycles: list[tuple[int, ...]], used: set[int]) -> list[tuple[int, ...]]:
