@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from datetime import date
 from decimal import Decimal
@@ -205,7 +206,13 @@ def _parse(text: str) -> Any:
     procs = dict(mt940.models.Transactions.DEFAULT_PROCESSORS)
     procs["post_transaction_details"] = []
     t = mt940.models.Transactions(processors=procs)  # type: ignore[arg-type]
-    t.parse(text)
+    log = logging.getLogger("mt940")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # the library logs every regex miss as an error; we report them as rejects
+    try:
+        t.parse(text)
+    finally:
+        log.setLevel(level)
     return t
 
 
