@@ -4,8 +4,10 @@ Metadata lines on top (bank name, account number, account name, currency, statem
 period, opening balance), a blank line, then ``Date,Value Date,Description,Reference,
 Debit,Credit,Balance``: day-first dates (``05/01/2024``), amounts with thousands
 separators and two decimals, quoted by the CSV writer where they contain commas, oldest
-first, closing balance line at the end. Failed and reversed transfers are not listed
-(a bank statement shows only what was booked).
+first, closing balance line at the end. ``variant="money_in_out"`` writes the layout several
+Kenyan banks use instead: ``Transaction Date,Value Date,Transaction Details,Cheque No/Reference,
+Money Out,Money In,Ledger Balance`` with ``05-01-2024`` dates. Failed and reversed transfers are
+not listed (a bank statement shows only what was booked).
 """
 
 from __future__ import annotations
@@ -13,13 +15,28 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from finintel.synth._export_util import account_rows, local, money, opening_balance, party_of, phone_local
 
-__all__ = ["write_bank_statement"]
+__all__ = ["HEADERS", "write_bank_statement"]
+
+HEADERS = {
+    "standard": ["Date", "Value Date", "Description", "Reference", "Debit", "Credit", "Balance"],
+    "money_in_out": [
+        "Transaction Date",
+        "Value Date",
+        "Transaction Details",
+        "Cheque No/Reference",
+        "Money Out",
+        "Money In",
+        "Ledger Balance",
+    ],
+}
+"""Column headers of the two statement layouts: the common one, and the "money out / money in" one of
+several Kenyan banks (with ``dd-mm-yyyy`` dates); same columns in the same order."""
 
 
 def write_bank_statement(
@@ -30,6 +47,7 @@ def write_bank_statement(
     path: Path,
     *,
     period: tuple[pd.Timestamp, pd.Timestamp],
+    variant: Literal["standard", "money_in_out"] = "standard",
 ) -> list[str]:
     """Write the statement of bank account `account` (``acct:<BANK>/<number>``) to `path`; return the tx_ids written.
 
@@ -69,15 +87,16 @@ def write_bank_statement(
         w.writerow(["Statement Period", f"{start:%d/%m/%Y} - {end:%d/%m/%Y}"])
         w.writerow(["Opening Balance", money(opening)])
         w.writerow([])
-        w.writerow(["Date", "Value Date", "Description", "Reference", "Debit", "Credit", "Balance"])
+        w.writerow(HEADERS[variant])
         for i, r in enumerate(rows.itertuples(index=False)):
             day = when.iloc[i]
             value_day = day + pd.Timedelta(days=1) if r.channel == "cash" and day.hour >= 15 else day
             amt = Decimal(r.amount_exact)
+            fmt = "%d/%m/%Y" if variant == "standard" else "%d-%m-%Y"
             w.writerow(
                 [
-                    f"{day:%d/%m/%Y}",
-                    f"{value_day:%d/%m/%Y}",
+                    day.strftime(fmt),
+                    value_day.strftime(fmt),
                     _narrative(r),
                     str(r.tx_id),
                     money(amt) if r.direction < 0 else "",

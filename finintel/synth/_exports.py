@@ -90,7 +90,8 @@ def write_exports(
                 ids = write_mpesa_statement(tx, parties, accounts, key, path, period=period)
             elif fmt == "bank_csv":
                 path = out / f"bank_statement_{ident}.csv"
-                ids = write_bank_statement(tx, parties, accounts, key, path, period=period)
+                layout: Literal["standard", "money_in_out"] = "standard" if i % 3 != 2 else "money_in_out"
+                ids = write_bank_statement(tx, parties, accounts, key, path, period=period, variant=layout)
             elif fmt == "etherscan":
                 path = out / f"etherscan_{ident}.csv"
                 ids = write_etherscan(tx, key, path)

@@ -16,6 +16,15 @@ import finintel as fi
 
 MPESA_HEADER = ["Receipt No.", "Completion Time", "Details", "Transaction Status", "Paid In", "Withdrawn", "Balance"]
 BANK_HEADER = ["Date", "Value Date", "Description", "Reference", "Debit", "Credit", "Balance"]
+BANK_HEADER_MONEY = [
+    "Transaction Date",
+    "Value Date",
+    "Transaction Details",
+    "Cheque No/Reference",
+    "Money Out",
+    "Money In",
+    "Ledger Balance",
+]
 ETHERSCAN_HEADER = [
     "Txhash",
     "Blockno",
@@ -109,8 +118,12 @@ def test_mpesa_statement_rows_balances_and_wording(exported):
 def test_bank_statement_metadata_dates_and_running_balance(exported):
     led, folder, written = exported
     tx = led.transactions.set_index("tx_id")
+    layouts = set()
     for row in written[written["format"] == "bank_csv"].itertuples():
-        meta, body = _table(folder / row.file, BANK_HEADER)
+        text = (folder / row.file).read_text()
+        header = BANK_HEADER if ",".join(BANK_HEADER) in text else BANK_HEADER_MONEY
+        layouts.add(header[0])
+        meta, body = _table(folder / row.file, header)
         labels = [m[0] for m in meta if m]
         assert labels == [
             "Bank Name",
@@ -123,7 +136,7 @@ def test_bank_statement_metadata_dates_and_running_balance(exported):
         assert row.account.endswith("/" + meta[1][1])
         balance = _num(meta[5][1])
         for b in body:
-            assert re.fullmatch(r"\d\d/\d\d/\d{4}", b[0]) and re.fullmatch(r"\d\d/\d\d/\d{4}", b[1])
+            assert re.fullmatch(r"\d\d[/-]\d\d[/-]\d{4}", b[0]) and re.fullmatch(r"\d\d[/-]\d\d[/-]\d{4}", b[1])
             balance += _num(b[5]) - _num(b[4])
             assert _num(b[6]) == balance
             assert _num(b[4]) + _num(b[5]) == tx.loc[b[3], "amount_exact"]
@@ -132,6 +145,7 @@ def test_bank_statement_metadata_dates_and_running_balance(exported):
                 == tx.loc[b[3], "timestamp"].tz_convert("Africa/Nairobi").date()
             )
         assert [b[3] for b in body] == row.tx_ids
+    assert layouts == {"Date", "Transaction Date"}
 
 
 def test_etherscan_csv_is_fully_quoted_with_exact_values(exported):
