@@ -357,7 +357,26 @@ def _sniffer(profile: Profile) -> Any:
 
 
 def register_profile(profile: Profile, *, priority: int = 40, version: str = "1") -> None:
-    """Register a reader named after `profile` that claims files whose header matches its signature."""
+    """Register a reader named after `profile` that claims files whose header matches its signature.
+
+    Parameters
+    ----------
+    profile : Profile
+        Header aliases, country, currency, time zone and keying hooks of the provider.
+    priority : int, default 40
+        Sniffing order; below the generic tabular readers (90) so the provider's reader wins.
+    version : str
+        Reader version stored in the manifest.
+
+    Examples
+    --------
+    >>> from finintel.ingest.tabular import Profile
+    >>> wave = Profile("wave_money", {"id": ("transaction id",), "timestamp": ("date",), "amount": ("amount",),
+    ...                               "counterparty_account": ("counterpart phone",)},
+    ...                channel="mobile_money", country="UG", currency="UGX", id_prefix="wave",
+    ...                signature=lambda headers: "counterpart phone" in headers)
+    >>> register_profile(wave)  # doctest: +SKIP
+    """
 
     def reader(path: Path, **options: Any) -> Frames:
         return read_mobile_money(path, profile, **options)

@@ -52,11 +52,20 @@ from typing import Any
 
 from finintel.ingest._registry import _READERS, Frames, register_reader
 
-from ._tabular_profile import BANK_ALIASES, Profile, find_header, resolve_roles
+from ._tabular_profile import BANK_ALIASES, Profile, find_header
 from ._tabular_read import read_statement
 from ._tabular_sheet import head_rows, is_excel, is_utf16_text, normalise_header
 
-__all__ = ["BANK", "claimed_by", "read_bank_csv", "read_bank_excel", "read_tabular"]
+__all__ = [
+    "BANK",
+    "BANK_ALIASES",
+    "Profile",
+    "claimed_by",
+    "read_bank_csv",
+    "read_bank_excel",
+    "read_tabular",
+    "sniff_header",
+]
 
 BANK = Profile("bank_csv", BANK_ALIASES)
 """The generic bank-statement profile."""
@@ -238,6 +247,3 @@ def read_bank_excel(path: Path, **options: Any) -> Frames:
     from dataclasses import replace
 
     return read_tabular(path, **{"profile": replace(BANK, name="bank_excel"), **options})
-
-
-_ = resolve_roles  # re-exported for profile authors
