@@ -29,7 +29,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # Heavier subpackages load on first use: fi.detect, fi.graph, fi.viz, fi.synth, fi.resolve, fi.export, fi.datasets
+    # Heavier subpackages load on first use: fi.detect, fi.graph, fi.viz, fi.report, fi.export, fi.synth ...
     import importlib
 
     if name in {
@@ -44,6 +44,9 @@ def __getattr__(name: str) -> object:
         "testing",
         "cli",
         "scale",
+        "report",
+        "screening",
+        "config",
     }:
         return importlib.import_module(f"finintel.{name}")
     raise AttributeError(f"module 'finintel' has no attribute {name!r}")

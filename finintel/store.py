@@ -117,6 +117,8 @@ class Case:
         return summary
 
     def _ingest_one(self, path: Path, *, format: str | None, options: dict[str, Any]) -> dict[str, Any]:
+        if not path.is_file():
+            raise InputError("no such file" if not path.exists() else "not a regular file", path=str(path))
         sha = file_sha256(path)
         done = self.manifest()
         if sha in set(done["sha256"].dropna()):

@@ -163,3 +163,10 @@ def test_case_path_must_be_a_folder(tmp_path):
     f.write_text("x")
     with pytest.raises(InputError, match="folder"):
         fi.open_case(f)
+
+
+def test_missing_file_is_an_input_error_naming_it(tmp_path):
+    case = fi.open_case(tmp_path / "case")
+    summary = case.ingest([tmp_path / "nope.csv"], errors="collect")
+    assert summary.loc[0, "status"] == "failed" and "no such file" in summary.loc[0, "error"]
+    assert str(tmp_path / "nope.csv") in summary.loc[0, "error"]
