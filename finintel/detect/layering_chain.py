@@ -46,7 +46,9 @@ def layering_chain(
     business number (``cash:``, ``paybill:`` keys), though it may end at one (a cash-out).
     Only maximal chains are reported (none lies inside a longer one),
     the longest from each first transfer. Chains whose hops follow within `slow_window` but
-    not `window` are reported with a lower score, unless they share a transfer with a fast chain.
+    not `window` are reported with a lower score, unless they share a transfer with a fast chain;
+    with gaps of weeks, amount matches by chance are likelier, so a slow chain must also keep
+    `min_keep` of the first hop's amount overall, not only hop by hop.
 
     Parameters
     ----------
@@ -122,8 +124,8 @@ def layering_chain(
     rows: list[dict[str, object]] = []
     for pace, sel, multiplier in (("fast", fast, 1.0), ("slow", np.ones_like(fast), SLOW_PACE)):
         for chain in _chains(E, e1[sel], e2[sel], min_hops, max_hops):
-            if pace == "slow" and used.intersection(chain):
-                continue
+            if pace == "slow" and (used.intersection(chain) or E.amount[chain[-1]] < min_keep * E.amount[chain[0]]):
+                continue  # slow: already reported fast, or lost more than min_keep overall (coincidence)
             used.update(chain)
             rows.append(_alert(E, chain, pace, multiplier, reporting_threshold))
     return make_alerts("layering_chain", rows)
