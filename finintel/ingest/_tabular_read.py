@@ -381,7 +381,21 @@ class _Builder(PartiesMixin):
             return fallback
         prefix = self.profile.id_prefix or self.profile.name
         native = pc.binary_join_element_wise(f"{prefix}", ids, ":")
-        return pc.if_else(pc.equal(ids, ""), fallback, native)
+        out = pc.if_else(pc.equal(ids, ""), fallback, native)
+        ser = pd.Series(pd.arrays.ArrowStringArray(out))
+        dup = ser.duplicated(keep=False).to_numpy()
+        if not dup.any():
+            return out
+        # one receipt on several rows (M-Pesa books the charge under the transfer's receipt): the charge row
+        # becomes <id>:charge, further repeats <id>:2, :3 ... so the transfer keeps the id other statements use
+        desc = self.col("description")
+        charge = dup & (
+            P._mask(pc.match_substring_regex(desc, r"(?i)\bcharges?\b|\bfees?\b")) if desc is not None else False
+        )
+        ser = ser.where(~charge, ser + ":charge")
+        rank = ser.groupby(ser, sort=False).cumcount().to_numpy()
+        ser = ser.where(rank == 0, ser + ":" + pd.Series(rank + 1).astype(str).to_numpy())
+        return pa.array(ser.to_numpy(dtype=object), pa.string())
 
     def _currency(self, option: str | None, meta: Mapping[str, str]) -> pa.Array:
         c = self.col("currency")

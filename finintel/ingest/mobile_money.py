@@ -12,7 +12,9 @@ Keys and conventions
 --------------------
 * ``tx_id`` is ``<provider>:<transaction id>`` (``mpesa:<Receipt No>``): receipts are
   unique across the provider, so one transfer in both parties' statements is one
-  transaction in a case (the second copy goes to rejects as a duplicate).
+  transaction in a case (the second copy goes to rejects as a duplicate). A charge
+  booked under the transfer's receipt becomes ``mpesa:<Receipt No>:charge``; other
+  repeats of one id in a file get ``:2``, ``:3``...
 * Counterparties: phone numbers -> ``msisdn:+2547...``; masked numbers as printed
   (``0****393``) -> ``masked:0****393``; paybill and till numbers -> ``paybill:<no>``;
   a bank's paybill with an account number (``Pay Bill to 522522 - KCB Acc. 1234567``)

@@ -379,3 +379,22 @@ def test_separate_date_and_time_columns_and_bare_counterparty_name(tmp_path: Pat
         "9,02/06/2024,14:30,SUCCESSFUL,0772123456,A,0701987654,B,100,UGX\n"
     )
     assert fi.read(q).transactions.at[0, "timestamp"] == _ts("2024-06-02 11:30")
+
+
+def test_charge_booked_under_the_transfer_receipt_keeps_both_rows(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text(
+        "Receipt No.,Completion Time,Details,Transaction Status,Paid In,Withdrawn,Balance\n"
+        "SC33DDDDD1,2024-03-05 10:00:00,Customer Transfer of Funds Charge,Completed,,-13.00,987.00\n"
+        "SC33DDDDD1,2024-03-05 10:00:00,Customer Transfer to 0729914044 - JANE DOE,Completed,,-800.00,1000.00\n"
+        "SC33DDDDD2,2024-03-05 11:00:00,Customer Transfer to 0729914044 - JANE DOE,Completed,,-5.00,995.00\n"
+        "SC33DDDDD2,2024-03-05 11:00:00,Customer Transfer to 0729914044 - JANE DOE,Completed,,-5.00,990.00\n"
+    )
+    fr = fi.read(p, msisdn="0712345678")
+    assert fr.transactions["tx_id"].tolist() == [
+        "mpesa:SC33DDDDD1:charge",
+        "mpesa:SC33DDDDD1",
+        "mpesa:SC33DDDDD2",
+        "mpesa:SC33DDDDD2:2",
+    ]
+    assert fr.rejects.empty
