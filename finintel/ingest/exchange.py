@@ -5,6 +5,8 @@ Variants, recognised by their header:
 * ``binance`` -- Transaction History ``User_ID,UTC_Time,Account,Operation,Coin,Change,Remark``
   (older exports without ``User_ID``: pass ``user=``);
 * ``binance_deposit_withdrawal`` -- ``Date(UTC),Coin,Network,Amount,TransactionFee,Address,TXID,Status``;
+* ``binance_trades`` -- Trade History ``Date(UTC),Pair,Side,Price,Executed,Amount,Fee`` (amounts
+  with their coin: ``0.5BTC``) or ``Date(UTC),Market,Type,Price,Amount,Total,Fee,Fee Coin``;
 * ``coinbase_wallet`` -- the older per-wallet export (``Transactions``/``User``/``Account``
   lines, then ``Timestamp,Balance,Amount,Currency,To,...,Bitcoin Hash``; dates ``M/D/YY H:MM``);
 * ``coinbase_report`` -- the "Transactions" report (``Timestamp,Transaction Type,Asset,
@@ -64,6 +66,7 @@ __all__ = ["VARIANTS", "read_exchange"]
 VARIANTS: dict[str, tuple[str, ...]] = {
     "binance": ("utctime", "operation", "coin", "change"),
     "binance_deposit_withdrawal": ("dateutc", "coin", "amount", "address", "txid", "status"),
+    "binance_trades": ("dateutc", "price", "fee"),
     "coinbase_wallet": ("timestamp", "balance", "amount", "currency", "to"),
     "coinbase_report": ("timestamp", "transactiontype", "asset", "quantitytransacted"),
     "coinbase_pro": ("portfolio", "tradeid", "product", "side", "createdat", "size"),
@@ -191,6 +194,7 @@ def read_exchange(
     handler = {
         "binance": _binance,
         "binance_deposit_withdrawal": _binance_dw,
+        "binance_trades": _binance_trade,
         "coinbase_wallet": _coinbase_wallet,
         "coinbase_report": _coinbase_report,
         "coinbase_pro": _coinbase_pro,
@@ -624,6 +628,104 @@ def _coinbase_report(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str
             description=notes or ttype,
         )
     ]
+
+
+_WITH_COIN = re.compile(r"^([\d.,]+(?:[eE][+-]?\d+)?)\s*([A-Za-z][A-Za-z0-9]{1,11})$")
+_QUOTES = (
+    "FDUSD",
+    "USDT",
+    "USDC",
+    "BUSD",
+    "TUSD",
+    "DAI",
+    "BTC",
+    "ETH",
+    "BNB",
+    "TRY",
+    "EUR",
+    "GBP",
+    "BRL",
+    "NGN",
+    "ZAR",
+    "UAH",
+    "RUB",
+    "AUD",
+)
+
+
+def _binance_trade(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str, Any]]:
+    """One fill of the Binance Trade History: base and quote legs through the convert account, and the fee."""
+    ts = _time(rec, "dateutc", ctx)
+    side = (rec.get("side") or rec.get("type") or "").strip().upper()
+    if side not in ("BUY", "SELL"):
+        raise _Reject("side", f"expected BUY or SELL, got {(rec.get('side') or rec.get('type'))!r}")
+    if "executed" in rec:  # Date(UTC),Pair,Side,Price,Executed,Amount,Fee: each amount carries its coin
+        base, base_coin = _coin_amount(rec, "executed")
+        quote, quote_coin = _coin_amount(rec, "amount")
+        fee, fee_coin = _coin_amount(rec, "fee", zero_ok=True)
+    else:  # Date(UTC),Market,Type,Price,Amount,Total,Fee,Fee Coin
+        market = (rec.get("market") or rec.get("pair") or "").strip().upper()
+        quote_coin = next((q for q in _QUOTES if market.endswith(q) and len(market) > len(q)), "")
+        if not quote_coin:
+            raise _Reject("market", f"cannot split the market {market!r} into coins; expected e.g. BTCUSDT")
+        base_coin = market[: -len(quote_coin)]
+        base, quote = abs(_amount(rec, "amount")), abs(_amount(rec, "total"))
+        fee, fee_coin = (
+            Decimal(_plain(rec.get("fee") or "0") or "0"),
+            (rec.get("feecoin") or quote_coin).strip().upper(),
+        )
+    user = ctx.user_key()
+    conv = f"{user}/convert"
+    attrs = {
+        "side": side.lower(),
+        "price": rec.get("price"),
+        "pair": rec.get("pair") or rec.get("market"),
+        "trade_group": f"binance:{ctx.row_id}",
+    }
+    buy = side == "BUY"
+    legs = [
+        _tx(
+            ctx,
+            line,
+            1,
+            ts,
+            conv if buy else user,
+            user if buy else conv,
+            base,
+            base_coin,
+            "trade",
+            {**attrs, "side": "received" if buy else "given"},
+        ),
+        _tx(
+            ctx,
+            line,
+            2,
+            ts,
+            user if buy else conv,
+            conv if buy else user,
+            quote,
+            quote_coin,
+            "trade",
+            {**attrs, "side": "given" if buy else "received"},
+        ),
+    ]
+    if fee > 0:
+        legs.append(_tx(ctx, line, 3, ts, user, f"exch:{ctx.exchange}/platform", fee, fee_coin, "fee", attrs))
+    return legs
+
+
+def _coin_amount(rec: dict[str, str], col: str, *, zero_ok: bool = False) -> tuple[Decimal, str]:
+    text = (rec.get(col) or "").strip()
+    m = _WITH_COIN.match(text)
+    if not m:
+        raise _Reject(col, f"expected an amount with its coin like 0.5BTC, got {rec.get(col)!r}")
+    try:
+        value = Decimal(_plain(m.group(1)))
+    except InvalidOperation:
+        raise _Reject(col, f"expected an amount with its coin like 0.5BTC, got {rec.get(col)!r}") from None
+    if value <= 0 and not zero_ok:
+        raise _Reject(col, "the amount is zero: nothing moved")
+    return value, m.group(2).upper()
 
 
 def _coinbase_pro(rec: dict[str, str], line: int, ctx: _Ctx) -> list[dict[str, Any]]:

@@ -196,3 +196,28 @@ def test_coinbase_user_line_gives_the_holder(shared_samples):
     ]
     report = fi.read(FIXTURES / "coinbase_report.csv")
     assert report.parties["name"].tolist() == ["Jane Analyst"]
+
+
+def test_binance_trade_history():
+    fr = fi.read(FIXTURES / "binance_trades.csv", user="kamau")
+    tx, user = fr.transactions, "exch:binance/kamau"
+    assert fr.report["variant"] == "binance_trades" and len(tx) == 6  # 2 fills x (base, quote, fee)
+    assert net(tx, user, "BTC") == Decimal("0.04995")  # bought 0.05, fee 0.00005 BTC
+    assert net(tx, user, "USDT") == Decimal("-3100") + Decimal("5100.75") - Decimal("5.10075")
+    assert tx.iloc[0][["sender", "source_row"]].tolist() == [user + "/convert", 2]
+    assert fr.rejects[["source_row", "column"]].values.tolist() == [[4, "Executed"]]
+    assert "like 0.5BTC" in fr.rejects.iloc[0]["problem"]
+
+
+def test_binance_trade_history_market_columns(tmp_path):
+    p = tmp_path / "trades.csv"
+    p.write_text(
+        "Date(UTC),Market,Type,Price,Amount,Total,Fee,Fee Coin\n2024-03-01 08:00:00,BTCUSDT,BUY,62000,0.05,3100,0.00005,BTC\n2024-03-01 08:00:00,XYZ,SELL,1,1,1,0,XYZ\n"
+    )
+    fr = fi.read(p, user="kamau")
+    assert fr.transactions[["amount_exact", "currency"]].values.tolist() == [
+        [Decimal("0.05"), "BTC"],
+        [Decimal("3100"), "USDT"],
+        [Decimal("0.00005"), "BTC"],
+    ]
+    assert "cannot split the market 'XYZ'" in fr.rejects.iloc[0]["problem"]
