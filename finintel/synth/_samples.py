@@ -45,14 +45,38 @@ TAG_COLUMNS = ("address", "chain", "tag", "category", "source")
 
 
 def sample_ledger() -> Ledger:
-    """The ledger behind the bundled sample case, regenerated from :data:`SAMPLE_ARGS`."""
+    """The ledger behind the bundled sample case, regenerated from :data:`SAMPLE_ARGS`.
+
+    Examples
+    --------
+    >>> led = sample_ledger()
+    >>> len(led.transactions), led.params["seed"]
+    (4000, 2024)
+    """
     return generate(**SAMPLE_ARGS)
 
 
 def make_samples(folder: str | Path) -> pd.DataFrame:
     """Write the sample case into `folder`: ``exports/``, ``exports.csv``, ``truth.csv``, ``tags.csv``, ``watchlist.csv``.
 
-    Returns the exports manifest.
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write; ``exports/`` inside it is emptied first. Other files are left alone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The manifest of :func:`~finintel.synth.write_exports` (``file, format, account, rows, tx_ids``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     written = make_samples(d)
+    ...     names = sorted(p.name for p in Path(d).iterdir())
+    >>> names
+    ['exports', 'exports.csv', 'tags.csv', 'truth.csv', 'watchlist.csv']
     """
     root = Path(folder)
     led = sample_ledger()
