@@ -19,7 +19,8 @@ Keys and conventions
   (``0****393``) -> ``masked:0****393``; paybill and till numbers -> ``paybill:<no>``;
   a bank's paybill with an account number (``Pay Bill to 522522 - KCB Acc. 1234567``)
   -> the bank account ``acct:KCB-BANK-KENYA/1234567`` (:data:`BANK_PAYBILLS`);
-  agents -> ``cash:agent-till-<no>``; M-Pesa charges -> ``acct:SAFARICOM-MPESA/CHARGES``;
+  agents -> ``cash:agent-till-<no>``; M-Pesa charges -> ``acct:SAFARICOM-MPESA/CHARGES``,
+  Fuliza overdraft -> ``acct:SAFARICOM-MPESA/FULIZA``, airtime/bundles -> ``acct:SAFARICOM-MPESA/AIRTIME``;
   ``International Money Transfer from NAME (AE) via WorldRemit`` -> ``acct:UNKNOWN/NAME``,
   channel ``remittance``, country AE.
 * Countries: the wallet's own (KE, UG, ET), and a counterparty's from its phone's calling
@@ -106,7 +107,15 @@ def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Coun
         # Pay Bill to a bank's paybill with the bank account as "Acc.": the money lands in that bank account
         bank = P.map_distinct(pc.binary_join_element_wise(ids, acc, "\x1f"), _bank_account)
         charge = pc.match_substring_regex(desc, r"(?i)\bcharge\b|\bfee\b")
-        k = pc.coalesce(bank, k, pc.if_else(charge, "acct:SAFARICOM-MPESA/CHARGES", _NULL))
+        airtime = pc.match_substring_regex(desc, r"(?i)\bairtime\b|\bbundles?\b")
+        overdraft = pc.match_substring_regex(desc, r"(?i)\bfuliza\b|\boverdraft\b|\bod loan\b")
+        k = pc.coalesce(
+            bank,
+            k,
+            pc.if_else(charge, "acct:SAFARICOM-MPESA/CHARGES", _NULL),
+            pc.if_else(overdraft, "acct:SAFARICOM-MPESA/FULIZA", _NULL),
+            pc.if_else(airtime, "acct:SAFARICOM-MPESA/AIRTIME", _NULL),
+        )
         remit = pc.extract_regex(desc, _REMIT)
         remit_name = _blank_null(pc.struct_field(remit, "name"))
         remit_key = P.map_distinct(remit_name, lambda v: f"acct:UNKNOWN/{_name_id(v)}")

@@ -398,3 +398,28 @@ def test_charge_booked_under_the_transfer_receipt_keeps_both_rows(tmp_path: Path
         "mpesa:SC33DDDDD2:2",
     ]
     assert fr.rejects.empty
+
+
+def test_mpesa_details_wordings() -> None:
+    import pyarrow as pa
+
+    from finintel.ingest.mobile_money import MPESA, mpesa_counterparties
+
+    details = pa.array(
+        [
+            "Customer Transfer to 2547******890 JOHN DOE",
+            "Funds received from - 0722****123 MARY W",
+            "Airtime Purchase",
+            "OverDraft of Credit Party",
+            "Customer Send Money to 0712345678 - A B",
+        ]
+    )
+    cp = mpesa_counterparties({"description": details}, MPESA)
+    assert cp.key.to_pylist() == [
+        "masked:2547******890",
+        "masked:0722****123",
+        "acct:SAFARICOM-MPESA/AIRTIME",
+        "acct:SAFARICOM-MPESA/FULIZA",
+        "msisdn:+254712345678",
+    ]
+    assert cp.name.to_pylist() == ["JOHN DOE", "MARY W", None, None, "A B"]
