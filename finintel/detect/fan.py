@@ -24,6 +24,7 @@ def fan_in(
     slow_window: str = "30D",
     slow_min_counterparties: int = 12,
     ratio: float = 3.0,
+    min_history: str = "35D",
 ) -> pd.DataFrame:
     """Flag accounts receiving from many senders they had no prior relationship with, within a short window.
 
@@ -49,6 +50,10 @@ def fan_in(
     ratio : float, default 3.0
         How many times the account's usual rate of new counterparties (first contacts per window, over the
         rest of the ledger) the burst must be: agents, merchants and billers meet new customers every day.
+    min_history : str, default "35D"
+        In the ledger's first `min_history`, a first contact with a counterparty met again later is taken
+        as an existing relationship: with no history before the export starts, a monthly payroll or
+        rent run there would otherwise look like a burst of new counterparties.
 
     Returns
     -------
@@ -93,6 +98,7 @@ def fan_in(
         slow_window,
         slow_min_counterparties,
         ratio,
+        min_history,
     )
 
 
@@ -106,6 +112,7 @@ def fan_out(
     slow_window: str = "30D",
     slow_min_counterparties: int = 12,
     ratio: float = 3.0,
+    min_history: str = "35D",
 ) -> pd.DataFrame:
     """Flag accounts paying many receivers they had no prior relationship with, within a short window.
 
@@ -116,7 +123,7 @@ def fan_out(
     ----------
     tx : pandas.DataFrame
         Transactions in the canonical schema.
-    window, min_counterparties, lookback, slow_window, slow_min_counterparties, ratio
+    window, min_counterparties, lookback, slow_window, slow_min_counterparties, ratio, min_history
         As for :func:`fan_in`.
 
     Returns
@@ -152,6 +159,7 @@ def fan_out(
         slow_window,
         slow_min_counterparties,
         ratio,
+        min_history,
     )
 
 
@@ -166,6 +174,7 @@ def _fan(
     slow_window: str,
     slow_min: int,
     ratio: float,
+    min_history: str,
 ) -> pd.DataFrame:
     w, lb, sw = seconds(window), seconds(lookback, name="lookback"), seconds(slow_window, name="slow_window")
     frame = tx[["tx_id", "timestamp", side, other, "amount", "currency"]].reset_index(drop=True)
@@ -175,6 +184,11 @@ def _fan(
     first_in_block = np.zeros(len(pb.t), dtype=bool)
     first_in_block[pb.start] = True
     new_sorted = first_in_block | (gap > lb)
+    if len(pb.t):
+        # at the start of the export, a pair that keeps meeting later was most likely met before it
+        warmup = pb.t < pb.t.min() + seconds(min_history, name="min_history")
+        recurs = (pb.stop - pb.start)[pb.code] > 1
+        new_sorted &= ~(warmup & recurs)
     is_new = np.zeros(len(frame), dtype=bool)
     is_new[pb.order] = new_sorted
     first = frame[is_new].reset_index(drop=True)
