@@ -112,7 +112,11 @@ class PartiesMixin:
         for role in ("sender", "receiver"):
             c = self.col(role)
             assert c is not None
-            key = P.map_distinct(c, lambda v: _party_key(v, country, self.profile.institution))
+            bare = pc.replace_substring_regex(c, r"(?i)^(fri|id):|/(msisdn|mm|user)$", "")
+            bare = pc.if_else(pc.equal(bare, ""), _NULL, bare)
+            phone = P.phone_keys(bare, country)  # numbers: once per number range, not per row
+            rest = pc.if_else(pc.is_null(phone), bare, _NULL)
+            key = pc.coalesce(phone, P.map_distinct(rest, lambda v: _party_key(v, country, self.profile.institution)))
             self.fail(P._mask(pc.is_null(key)), role, f"missing {role} account")
             out.append(key)
         names = []
