@@ -117,7 +117,7 @@ def gather_scatter(
     min_sources: int = 3,
     min_destinations: int = 3,
     window: str = "7D",
-    slow_window: str = "90D",
+    slow_window: str = "30D",
     min_return: float = 0.8,
     max_degree: int = 1_000,
     reporting_threshold: float = 10_000.0,
@@ -141,8 +141,9 @@ def gather_scatter(
     window : str, default "7D"
         Longest time from an inflow to the outflows it explains, and from the first inflow to
         the last, of a fast pattern.
-    slow_window : str, default "90D"
-        The same for a slow (structural) pattern.
+    slow_window : str, default "30D"
+        The same for a slow (structural) pattern, which must also pay out at least half of
+        the value after its last inflow (gathering first, then scattering).
     min_return : float, default 0.8
         Share of the episode's inflows that must leave again (and the inverse, the most that may leave).
     max_degree : int, default 1000
@@ -405,6 +406,8 @@ def _gather_scatter_rows(
         received, paid = float(E.amount[e1s].sum()), float(E.amount[e2s].sum())
         if not min_return * received <= paid <= received / min_return:
             continue  # money stayed, or far more left than came in: not the same money
+        if pace == "slow" and E.amount[e2s][E.t[e2s] >= E.t[e1s].max()].sum() < 0.5 * paid:
+            continue  # slow: collecting and paying out interleaved over weeks is ordinary use
         fraction = min(1.0, paid / received)
         r = (fraction - min_return) / (1 - min_return) if min_return < 1 else 1.0
         n = min(1.0, (len(senders) + len(receivers)) / (2 * (min_sources + min_destinations)))
