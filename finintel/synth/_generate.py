@@ -17,7 +17,7 @@ from finintel.errors import ConfigError
 from finintel.schema import frames as F
 from finintel.synth import _regional, _typologies
 from finintel.synth._background import background
-from finintel.synth._ids import make_ids, to_arrow_strings
+from finintel.synth._ids import make_ids
 from finintel.synth._plant import TRUTH_COLUMNS, Planter, Typology
 from finintel.synth._population import DECIMALS, Population, build_population
 
@@ -259,8 +259,7 @@ def _assemble(
         return pa.DictionaryArray.from_arrays(pa.array(codes[col]), pa.array(cats[col], pa.string())).cast(pa.string())
 
     text = {col: np.array(cats[col], dtype=object)[codes[col]] for col in ("channel", "currency")}
-    ids = make_ids(rng, text["channel"], text["currency"], ts, is_wallet[snd] | is_wallet[rcv])
-    tx_id = to_arrow_strings(ids)
+    tx_id = make_ids(rng, text["channel"], text["currency"], ts, is_wallet[snd] | is_wallet[rcv])
     planted_pos = np.flatnonzero(provisional != "")
     id_map = dict(zip(provisional[planted_pos], tx_id.take(pa.array(planted_pos)).to_pylist(), strict=True))
     s_idx, r_idx = pa.array(snd), pa.array(rcv)
