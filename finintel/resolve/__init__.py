@@ -1,7 +1,7 @@
 """Entity resolution: which accounts and parties are one person or organisation.
 
->>> parties = pd.DataFrame({"party_id": ["p1", "p2"], "name": ["Mohammed Ali Hassan Farah", "MUHAMMAD ALI HASAN FARAH"],
-...                         "country": ["KE", "KE"]})
+>>> parties = pd.DataFrame({"party_id": ["p1", "p2"], "name": ["Mohammed Ali Hassan", "MUHAMMAD ALI HASAN"],
+...                         "birth_date": ["1975-05-05", "1975-05-05"]})
 >>> fi.resolve.resolve_entities(parties, None)["entity_id"].nunique()
 1
 """

@@ -67,6 +67,12 @@ _ARABIC = {
 }  # fmt: skip
 
 
+try:  # optional: wider script coverage than the built-in tables
+    from anyascii import anyascii as _anyascii  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    _anyascii = None
+
+
 @lru_cache(maxsize=200_000)
 def transliterate(text: str) -> str:
     """ASCII rendering of a name in any script.
@@ -78,12 +84,8 @@ def transliterate(text: str) -> str:
     >>> transliterate("محمد")
     'mhmd'
     """
-    try:
-        from anyascii import anyascii  # type: ignore[import-not-found]
-
-        return str(anyascii(text))
-    except ImportError:
-        pass
+    if _anyascii is not None:
+        return str(_anyascii(text))
     out = []
     for ch in text:
         cp = ord(ch)
@@ -154,6 +156,7 @@ def name_tokens(name: str) -> tuple[str, ...]:
     return tuple(_fold(t) if len(t) > 1 else t for t in joined)
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(token: str) -> str:
     """Consonant skeleton of a folded token, for blocking (vowels after the first letter dropped).
 
@@ -176,6 +179,7 @@ def name_key(name: str) -> str:
 _VOWELS = re.compile("[AEIOU]")
 
 
+@lru_cache(maxsize=500_000)
 def _token_sim(a: str, b: str) -> float:
     if len(a) == 1 or len(b) == 1:
         return 0.9 if a[0] == b[0] else 0.0
