@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from finintel.errors import ConfigError, InputError
 from finintel.ingest._goaml_parties import PartyBook, Side, country_code, q, t
-from finintel.ingest._goaml_xml import local_name
+from finintel.ingest._goaml_xml import exact_amount, local_name
 from finintel.ingest._util import reject
 from finintel.schema import frames as F
 
@@ -74,17 +73,15 @@ def transaction(
         return bad("date_transaction", f"{text} is before 1753-01-01, the earliest date goAML allows (a placeholder?)")
     when = (when if when.tzinfo else when.replace(tzinfo=zone)).astimezone(UTC)
     raw_amount = t(el, "amount_local")
-    try:
-        amount = Decimal(raw_amount or "")
-    except InvalidOperation:
-        return bad(
-            "amount_local",
-            f"expected an amount like 1234.50, got {raw_amount!r}" if raw_amount else "missing amount_local",
-        )
-    if not amount.is_finite() or amount <= 0:
+    if not raw_amount:
+        return bad("amount_local", "missing amount_local")
+    amount, problem = exact_amount(raw_amount)
+    if problem == "not a number":
+        return bad("amount_local", f"expected an amount like 1234.50, got {raw_amount!r}")
+    if problem == "must be positive":
         return bad("amount_local", f"amount_local must be positive (direction is given by from/to), got {raw_amount}")
-    if amount >= Decimal("1e20") or amount != amount.quantize(Decimal("1e-18")):
-        return bad("amount_local", f"amount_local {raw_amount} does not fit 20 digits and 18 decimals")
+    if amount is None:
+        return bad("amount_local", f"amount_local {raw_amount} {problem}")
     ccy = meta.get("currency_code_local") or currency
     if not ccy:
         return bad("currency_code_local", "the report has no currency_code_local; pass currency= to read it")

@@ -21,6 +21,7 @@ import gzip
 import re
 import zlib
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "iter_elements",
     "local_name",
     "RowBuffer",
+    "exact_amount",
     "sniff_head",
     "strip_namespaces",
 ]
@@ -122,6 +124,38 @@ class RowBuffer:
     def table(self) -> pa.Table:
         self._flush()
         return pa.Table.from_batches(self.batches, schema=self.schema)
+
+
+def exact_amount(text: str | None) -> tuple[Decimal | None, str | None]:
+    """``(amount, problem)``: a positive decimal that fits ``decimal128(38, 18)``, or why not.
+
+    Trailing zeros beyond 18 decimals are dropped (the value is unchanged); no rounding
+    ever happens, and no decimal context limits the digits (goAML allows 16 + 13).
+
+    >>> exact_amount("7900000000000000.0000000000000")
+    (Decimal('7900000000000000'), None)
+    >>> exact_amount("0.1234567890123")
+    (Decimal('0.1234567890123'), None)
+    >>> exact_amount("-5")[1], exact_amount("1.0000000000000000001")[1]
+    ('must be positive', 'has more than 18 decimals')
+    """
+    try:
+        amount = Decimal((text or "").strip())
+    except InvalidOperation:
+        return None, "not a number"
+    if not amount.is_finite():
+        return None, "not a number"
+    if amount <= 0:
+        return None, "must be positive"
+    sign, digits, exp = amount.as_tuple()
+    assert isinstance(exp, int)
+    while exp < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits, exp = digits[:-1], exp + 1
+    if exp < -18:
+        return None, "has more than 18 decimals"
+    if len(digits) + exp > 20:
+        return None, "has more than 20 digits before the decimal point"
+    return Decimal((sign, digits, exp)), None
 
 
 _PATHS: dict[str, str] = {}

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from finintel.errors import ConfigError
-from finintel.ingest._goaml_xml import RowBuffer, iter_elements, local_name, sniff_head
+from finintel.ingest._goaml_xml import RowBuffer, exact_amount, iter_elements, local_name, sniff_head
 from finintel.ingest._goaml_xml import find_text as t
 from finintel.ingest._goaml_xml import ns_path as q
 from finintel.ingest._registry import Frames, file_sha256, register_reader
@@ -512,14 +512,13 @@ def _amount(el: Any) -> tuple[Decimal | None, str | None, str | None]:
         return None, None, "missing amount"
     text = (el.text or "").strip()
     ccy = el.get("Ccy")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
+    amount, problem = exact_amount(text)
+    if problem == "not a number":
         return None, ccy, f"expected an amount like 1234.56, got {text!r}"
-    if not amount.is_finite() or amount <= 0:
+    if problem == "must be positive":
         return None, ccy, f"ISO 20022 amounts are positive (CdtDbtInd gives the direction), got {text!r}"
-    if amount >= Decimal("1e20") or amount != amount.quantize(Decimal("1e-18")):
-        return None, ccy, f"amount {text} does not fit 20 digits and 18 decimals"
+    if amount is None:
+        return None, ccy, f"amount {text} {problem}"
     if not ccy or not re.fullmatch(r"[A-Z]{3}", ccy):
         return None, ccy, f'expected a Ccy attribute like Ccy="EUR", got {ccy!r}'
     return amount, ccy, None

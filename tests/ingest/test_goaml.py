@@ -247,3 +247,29 @@ def test_unloadable_xsd_is_reported_not_raised(tmp_path):
     assert len(frames.transactions) == 4
     assert frames.report["xsd"]["valid"] is None
     assert frames.report["xsd"]["messages"][0].startswith("the XSD could not be loaded")
+
+
+@pytest.mark.parametrize(
+    ("written", "exact", "problem"),
+    [
+        ("7900000000000000.0000000000000", Decimal("7900000000000000"), None),  # goAML's largest, 13 decimals
+        ("0.0000000000001", Decimal("1E-13"), None),
+        ("-100.00", None, "must be positive"),
+        ("123456789012345678901", None, "more than 20 digits"),
+    ],
+)
+def test_amount_limits(tmp_path, written, exact, problem):
+    path = tmp_path / "big.xml"
+    path.write_text(
+        "<report><rentity_id>1</rentity_id><report_code>CTR</report_code><currency_code_local>KES</currency_code_local>"
+        "<transaction><transactionnumber>B1</transactionnumber><date_transaction>2026-01-02T10:00:00</date_transaction>"
+        f"<amount_local>{written}</amount_local>"
+        "<t_from><from_entity><name>Alpha</name></from_entity><from_country>KE</from_country></t_from>"
+        "<t_to><to_entity><name>Beta</name></to_entity><to_country>KE</to_country></t_to></transaction></report>"
+    )
+    frames = fi.read(path)
+    if problem is None:
+        assert frames.transactions["amount_exact"].tolist() == [exact] and frames.rejects.empty
+    else:
+        assert frames.transactions.empty
+        assert frames.rejects.loc[0, "column"] == "amount_local" and problem in frames.rejects.loc[0, "problem"]
