@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ def fan_in(
     slow_min_counterparties: int = 12,
     ratio: float = 3.0,
     min_history: str = "35D",
+    exclude_namespaces: Sequence[str] = ("cash", "paybill"),
 ) -> pd.DataFrame:
     """Flag accounts receiving from many senders they had no prior relationship with, within a short window.
 
@@ -54,6 +56,14 @@ def fan_in(
         In the ledger's first `min_history`, a first contact with a counterparty met again later is taken
         as an existing relationship: with no history before the export starts, a monthly payroll or
         rent run there would otherwise look like a burst of new counterparties.
+    exclude_namespaces : sequence of str, default ("cash", "paybill")
+        Account-key namespaces never alerted: cash agents, tills and pay-bills serve the public.
+
+    Notes
+    -----
+    A window must hold at least `ratio` times the account's usual number of first contacts *and* four
+    Poisson standard deviations above it (``usual + 4 * sqrt(usual)``), so that random busy days of
+    accounts with many customers do not fire.
 
     Returns
     -------
@@ -99,6 +109,7 @@ def fan_in(
         slow_min_counterparties,
         ratio,
         min_history,
+        exclude_namespaces,
     )
 
 
@@ -113,6 +124,7 @@ def fan_out(
     slow_min_counterparties: int = 12,
     ratio: float = 3.0,
     min_history: str = "35D",
+    exclude_namespaces: Sequence[str] = ("cash", "paybill"),
 ) -> pd.DataFrame:
     """Flag accounts paying many receivers they had no prior relationship with, within a short window.
 
@@ -124,6 +136,8 @@ def fan_out(
     tx : pandas.DataFrame
         Transactions in the canonical schema.
     window, min_counterparties, lookback, slow_window, slow_min_counterparties, ratio, min_history
+        As for :func:`fan_in`.
+    exclude_namespaces : sequence of str
         As for :func:`fan_in`.
 
     Returns
@@ -160,6 +174,7 @@ def fan_out(
         slow_min_counterparties,
         ratio,
         min_history,
+        exclude_namespaces,
     )
 
 
@@ -175,6 +190,7 @@ def _fan(
     slow_min: int,
     ratio: float,
     min_history: str,
+    exclude_namespaces: Sequence[str],
 ) -> pd.DataFrame:
     w, lb, sw = seconds(window), seconds(lookback, name="lookback"), seconds(slow_window, name="slow_window")
     frame = tx[["tx_id", "timestamp", side, other, "amount", "currency"]].reset_index(drop=True)
@@ -191,6 +207,9 @@ def _fan(
         new_sorted &= ~(warmup & recurs)
     is_new = np.zeros(len(frame), dtype=bool)
     is_new[pb.order] = new_sorted
+    if exclude_namespaces:
+        ns = tuple(f"{n}:" for n in exclude_namespaces)
+        is_new &= ~frame[side].astype(str).str.startswith(ns).to_numpy()
     first = frame[is_new].reset_index(drop=True)
     b = blocks(first[side], first["timestamp"], first["tx_id"])
     span = int(pb.t.max() - pb.t.min()) if len(pb.t) else 0
@@ -202,7 +221,9 @@ def _fan(
         lo_all = trailing_start(b, win)
         count = np.arange(len(b.t)) - lo_all + 1
         usual_all = (n_all - count) * win / max(span - win, win)
-        ok = np.flatnonzero((count >= need) & (count >= ratio * usual_all))
+        ok = np.flatnonzero(
+            (count >= need) & (count >= ratio * usual_all) & (count >= usual_all + 4 * np.sqrt(usual_all))
+        )
         for lo, hi in merge_windows(lo_all, ok):
             entity = str(b.keys[b.code[lo]])
             t0, t1 = int(b.t[lo]), int(b.t[hi - 1])

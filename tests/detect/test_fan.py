@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,4 +68,9 @@ def test_accounts_that_always_meet_new_people_are_not_bursts() -> None:
     # an agent serving 10 new customers every 3 days for 60 days: 10 in 3 days is its normal rate
     rows = [(f"c{i}", "agent", 100, pd.Timestamp("2024-01-01") + pd.Timedelta(hours=7.2 * i)) for i in range(200)]
     assert fan_in(transactions(rows)).empty
-    assert not fan_in(transactions(rows), ratio=0.5).empty
+    burst = [(f"m{i}", "agent", 100, pd.Timestamp("2024-02-20") + pd.Timedelta(minutes=20 * i)) for i in range(40)]
+    alerts = fan_in(transactions(rows + burst))
+    assert len(alerts) == 1 and alerts.at[0, "n_counterparties"] >= 40
+    assert {f"t{i}" for i in range(201, 241)} <= set(alerts.at[0, "tx_ids"])
+    # usual rate: the agent's 200 customers over 60 days, about 10 per 3 days
+    assert alerts.at[0, "usual"] == pytest.approx(10, rel=0.2)
