@@ -140,3 +140,22 @@ def test_apply_decisions(parties):
     assert decided.loc[decided["link_id"].isin(phone), "decision"].tolist() == ["reject"]
     with pytest.raises(InputError, match="accept or reject"):
         apply_decisions(ent, pd.DataFrame({"a": ["party:kyc-3"], "b": ["party:kyc-9"], "decision": ["maybe"]}))
+
+
+def test_crypto_deposit_address_reused_by_two_kyc_records():
+    # two exchanges' KYC list the same TRC20 deposit address under different spellings of one man
+    parties = pd.DataFrame({"party_id": ["binance-88", "okx-12", "kyc-77"],
+                            "name": ["Abdirahman Farah", "ABDUL RAHMAN FARAH ISMAIL", "Abdirahman Farah"]})  # fmt: skip
+    addr = "trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    accounts = pd.DataFrame(
+        {"account": [addr, addr], "party_id": ["binance-88", "okx-12"], "role": ["holder", "holder"]}
+    )
+    ent = resolve_entities(parties, accounts).set_index("member")
+    assert (
+        ent.loc["party:binance-88", "entity_id"]
+        == ent.loc["party:okx-12", "entity_id"]
+        == ent.loc[f"account:{addr}", "entity_id"]
+    )
+    assert (
+        ent.loc["party:kyc-77", "entity_id"] != ent.loc["party:binance-88", "entity_id"]
+    )  # same name only: a candidate
