@@ -118,6 +118,10 @@ def top_flows(flows: Flows, max_nodes: int, risk: Mapping[str, float | None]) ->
         if new and len(keep) + new <= max_nodes:
             keep[u] = None
             keep[v] = None
+    if not keep:  # no flow fits (max_nodes 1, or no flows at all): the accounts that move the most
+        totals = flows.totals()
+        busiest = (totals["total_in"] + totals["total_out"]).sort_values(ascending=False, kind="stable")
+        keep = dict.fromkeys(str(n) for n in busiest.index[:max_nodes])
     why = (
         f"{len(alerted):,} alerted accounts and the largest flows"
         if alerted

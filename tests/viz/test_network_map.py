@@ -1,9 +1,12 @@
 import copy
+import json
 import re
 
 import networkx as nx
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import finintel as fi
 from finintel.errors import InputError
@@ -199,3 +202,46 @@ def test_communities_are_collapsed_with_counts(tmp_path):
         "Community 1: 4 accounts, 0 alerted",
     }
     assert "8 accounts collapsed into 2 communities" in path.read_text(encoding="utf-8")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_text_survives_the_json_block_and_cannot_close_it(text):
+    from finintel.viz._html import safe_json
+
+    block = safe_json({"name": text, "reason": [text]})
+    assert "<" not in block and ">" not in block and "\u2028" not in block and "\u2029" not in block
+    assert json.loads(block) == {"name": text, "reason": [text]}
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcdefgh"), st.sampled_from("abcdefgh"), st.floats(0.01, 1e9)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 8),
+)
+def test_map_never_draws_more_than_max_nodes_and_sums_what_it_draws(tmp_path_factory, rows, max_nodes):
+    rows = [(s, r, a, "2024-01-01") for s, r, a in rows if s != r]
+    if not rows:
+        return
+    tx = transactions(rows)
+    data = map_data(fi.viz.network_map(tx, tmp_path_factory.mktemp("p") / "m.html", max_nodes=max_nodes))
+    ids = {n["id"] for n in data["nodes"]}
+    assert 0 < len(ids) <= max_nodes
+    drawn = tx[tx["sender"].isin(ids) & tx["receiver"].isin(ids)]
+    assert sum(e["f"]["total"] for e in data["edges"]) == pytest.approx(drawn["amount"].sum())
+    assert sum(e["f"]["count"] for e in data["edges"]) == len(drawn)
+
+
+def test_colour_by_detector_of_the_strongest_alert(tmp_path, tx_case, alerts_case):
+    data = map_data(fi.viz.network_map(tx_case, tmp_path / "m.html", alerts=alerts_case, color_by="detector"))
+    colours = {n["id"]: n["color"]["background"] for n in data["nodes"]}
+    # detectors sorted: fan_in, layering, structuring -> palette positions 0, 1, 2
+    assert colours[BANK] == "#CC79A7"  # layering
+    assert colours[R] == "#D55E00"  # fan_in (0.5 ties structuring; fan_in listed first)
+    assert colours["msisdn:+254700000001"] == "#C7D3DD"
+    groups = {item["group"] for item in data["legend"]}
+    assert "node colour: strongest alert" in groups
