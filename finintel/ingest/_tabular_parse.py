@@ -268,15 +268,17 @@ def _retry(s: pa.Array, parsed: pa.Array, bad: pa.Array, *, dayfirst: bool, tz: 
 # --------------------------------------------------------------------------- attributes and keys
 
 
-def _json_string(arr: pa.Array) -> pa.Array:
+def _json_escape(arr: pa.Array) -> pa.Array:
+    """Text escaped for the inside of a JSON string; one scan when nothing needs escaping."""
     t = _strings(arr)
+    if not pc.any(pc.match_substring_regex(t, r'["\\\x00-\x1f]')).as_py():
+        return t
     for ch, esc in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        if pc.any(pc.match_substring(t, ch)).as_py():
-            t = pc.replace_substring(t, ch, esc)
+        t = pc.replace_substring(t, ch, esc)
     if pc.any(pc.match_substring_regex(t, r"[\x00-\x08\x0b\x0c\x0e-\x1f]")).as_py():
         for code in (*range(9), 11, 12, *range(14, 32)):
             t = pc.replace_substring(t, chr(code), f"\\u{code:04x}")
-    return pc.binary_join_element_wise('"', t, '"', "")
+    return t
 
 
 def json_objects(fields: Mapping[str, pa.Array], n: int) -> pa.Array:
@@ -287,16 +289,14 @@ def json_objects(fields: Mapping[str, pa.Array], n: int) -> pa.Array:
     """
     if not fields:
         return pa.nulls(n, pa.string())
-    parts = []
-    for key in sorted(fields):
+    pieces: list[Any] = []
+    for i, key in enumerate(sorted(fields)):
         col = _strings(fields[key])
-        col = pc.if_else(
-            pc.equal(pc.utf8_trim_whitespace(pc.fill_null(col, "")), ""), pa.scalar(None, pa.string()), col
-        )
-        val = pc.fill_null(_json_string(col), "null")
-        parts.append(pc.binary_join_element_wise(_json_string(pa.array([key]))[0].as_py() + ":", val, ""))
-    joined = pc.binary_join_element_wise(*parts, ",") if len(parts) > 1 else parts[0]
-    return pc.binary_join_element_wise("{", joined, "}", "")
+        quoted = pc.binary_join_element_wise('"', _json_escape(col), '"', "")
+        value = pc.if_else(pc.fill_null(pc.equal(col, ""), True), "null", quoted)
+        name = _json_escape(pa.array([key]))[0].as_py()
+        pieces += [("{" if i == 0 else ",") + f'"{name}":', value]
+    return pc.binary_join_element_wise(*pieces, "}", "")
 
 
 def phone_keys(arr: pa.Array | pa.ChunkedArray, country: str) -> pa.Array:

@@ -349,3 +349,17 @@ def test_excel_unicode_text_utf16_tab_separated(tmp_path: Path) -> None:
     fr = fi.read(p, currency="KES")
     assert fr.format == "bank_csv" and fr.report["delimiter"] == "\t"
     assert fr.transactions.at[0, "description"] == "caf\u00e9 \u20ac" and fr.transactions.at[0, "amount"] == 12.5
+
+
+def test_attributes_are_valid_json_for_any_text() -> None:
+    import random
+
+    import pyarrow as pa
+
+    from finintel.ingest._tabular_parse import json_objects
+
+    rng = random.Random(1)
+    alphabet = ["a", '"', "\\", "\n", "\t", "\x01", "\x1f", "\u00e9", "\u20ac", " ", "\r"]
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(500)] + [None]
+    out = json_objects({'k"ey': pa.array(values), "b": pa.array(values[::-1])}, len(values)).to_pylist()
+    assert [json.loads(o)['k"ey'] for o in out] == [v or None for v in values]
