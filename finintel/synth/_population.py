@@ -10,17 +10,31 @@ entity resolution has something to find.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from finintel.synth._codes import (
+    IBAN_SHAPE,
+    PHONE,
+    bank_key,
+    birth,
+    iban,
+    national_id,
+    phone,
+    tron_address,
+    unique_phones,
+)
+from finintel.synth._names import BANKS, COUNTRY_CURRENCY, EXCHANGES, WALLETS
+from finintel.synth._names import FAMILY as _FAMILY
+from finintel.synth._names import GIVEN as _GIVEN
+from finintel.synth._names import MIDDLE as _MIDDLE
+from finintel.synth._organisations import organisations
+
 __all__ = ["COUNTRY_CURRENCY", "PER_KES", "Population", "build_population", "iban", "tron_address"]
 
-COUNTRY_CURRENCY = {"KE": "KES", "UG": "UGX", "ET": "ETB", "DJ": "DJF"}
-"""Currency of each served country's accounts."""
 PER_KES = {
     "KES": 1.0,
     "UGX": 28.7,
@@ -32,157 +46,6 @@ PER_KES = {
 }
 """Units of each currency per Kenyan shilling (rounded, in line with finintel.profiles fx_to_local)."""
 DECIMALS = {"KES": 2, "UGX": 0, "ETB": 2, "DJF": 0, "USD": 2, "USDT-TRC20": 6, "ETH": 8}
-
-_GIVEN = {
-    "KE": [
-        "John",
-        "Mary",
-        "Peter",
-        "Grace",
-        "James",
-        "Faith",
-        "Joseph",
-        "Esther",
-        "David",
-        "Mercy",
-        "Daniel",
-        "Ann",
-        "Samuel",
-        "Jane",
-        "Paul",
-        "Lucy",
-        "Brian",
-        "Caroline",
-        "Kevin",
-        "Beatrice",
-        "Dennis",
-        "Purity",
-    ],
-    "UG": [
-        "Moses",
-        "Sarah",
-        "Ronald",
-        "Prossy",
-        "Isaac",
-        "Brenda",
-        "Denis",
-        "Agnes",
-        "Emmanuel",
-        "Juliet",
-        "Robert",
-        "Harriet",
-        "Ivan",
-        "Winnie",
-    ],
-    "ET": [
-        "Abebe",
-        "Selam",
-        "Tesfaye",
-        "Hiwot",
-        "Dawit",
-        "Meron",
-        "Yonas",
-        "Bethlehem",
-        "Kebede",
-        "Tigist",
-        "Solomon",
-        "Mekdes",
-        "Henok",
-        "Liya",
-    ],
-    "DJ": [
-        "Ahmed",
-        "Fatouma",
-        "Ali",
-        "Hodan",
-        "Omar",
-        "Amina",
-        "Hassan",
-        "Deka",
-        "Mohamed",
-        "Kadra",
-        "Ismail",
-        "Safia",
-    ],
-}
-_MIDDLE = {
-    "KE": [
-        "Kamau",
-        "Wanjiku",
-        "Otieno",
-        "Achieng",
-        "Kiprop",
-        "Chebet",
-        "Mutua",
-        "Njeri",
-        "Omondi",
-        "Akinyi",
-        "Kiptoo",
-        "Wambui",
-        "Nyambura",
-        "Ochieng",
-        "Atieno",
-        "Wairimu",
-    ],
-    "UG": ["Okello", "Nakato", "Mugisha", "Namutebi", "Kato", "Akello", "Opio", "Nansubuga"],
-    "ET": ["Girma", "Alemu", "Tadesse", "Bekele", "Haile", "Mengistu", "Wolde", "Assefa", "Desta", "Gebre"],
-    "DJ": ["Abdi", "Farah", "Houssein", "Robleh", "Aden", "Djama", "Elmi", "Waberi"],
-}
-_FAMILY = {
-    "KE": [
-        "Mwangi",
-        "Otieno",
-        "Kamau",
-        "Odhiambo",
-        "Kiprotich",
-        "Njoroge",
-        "Wafula",
-        "Mutiso",
-        "Kariuki",
-        "Onyango",
-        "Chege",
-        "Koech",
-        "Wanyama",
-        "Maina",
-        "Ndungu",
-        "Barasa",
-        "Kimani",
-        "Ouma",
-    ],
-    "UG": [
-        "Ssemwogerere",
-        "Atuhaire",
-        "Byaruhanga",
-        "Tumusiime",
-        "Kato",
-        "Okello",
-        "Nabukenya",
-        "Mugisha",
-        "Kizza",
-        "Ochieng",
-        "Lubega",
-        "Namutebi",
-    ],
-    "ET": ["Tadesse", "Bekele", "Haile", "Kebede", "Alemu", "Girma", "Gebremedhin", "Tesfaye", "Woldemariam", "Abera"],
-    "DJ": ["Youssouf", "Guelleh", "Farah", "Robleh", "Aden", "Djama", "Elmi", "Waberi", "Houmed", "Dileita"],
-}
-BANKS = {
-    "KE": ["KCB Bank Kenya", "Equity Bank Kenya", "Co-operative Bank of Kenya", "NCBA Bank Kenya", "Absa Bank Kenya"],
-    "UG": ["Stanbic Bank Uganda", "Centenary Bank", "dfcu Bank"],
-    "ET": ["Commercial Bank of Ethiopia", "Awash Bank", "Dashen Bank"],
-    "DJ": ["BCIMR", "Salaam African Bank"],
-}
-EXCHANGES = ["binance", "okx", "bybit", "kucoin"]
-"""Exchanges of the ``exch:`` accounts and of the hot wallets (synthetic stand-ins)."""
-WALLETS = {"KE": "M-PESA", "UG": "MTN MoMo", "ET": "telebirr", "DJ": "D-Money"}
-_PHONE = {  # (prefix, choices for the next digit, random digits after it)
-    "KE": ("+2547", "0129", 7),
-    "UG": ("+2567", "0578", 7),
-    "ET": ("+2519", "1234", 7),
-    "DJ": ("+25377", "0123456789", 5),
-}
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_IBAN_SHAPE = {"AE": (3, 16), "SA": (2, 18), "QA": (4, 21), "GB": (4, 14), "LB": (4, 20), "JO": (4, 22), "LY": (6, 15)}
 
 
 @dataclass
@@ -242,10 +105,10 @@ class Population:
             "middle_name": middle,
             "last_name": last,
             "name": f"{first} {middle} {last}".upper(),
-            "birth_date": _birth(rng),
-            "id_number": _national_id(rng, cc),
+            "birth_date": birth(rng),
+            "id_number": national_id(rng, cc),
             "id_type": "national_id" if country in _GIVEN else "passport",
-            "phone": _phone(rng, cc) if country in _GIVEN else None,
+            "phone": phone(rng, cc) if country in _GIVEN else None,
             "email": f"{first}.{last}{int(rng.integers(1, 99))}@example.com".lower(),
             "country": country,
             "nationality": cc,
@@ -272,11 +135,11 @@ class Population:
             institution = WALLETS.get(country)
         elif kind == "bank":
             institution = str(rng.choice(BANKS.get(country, BANKS["KE"])))
-            key = _bank_key(institution, "".join(str(d) for d in rng.integers(0, 10, 13)))
+            key = bank_key(institution, "".join(str(d) for d in rng.integers(0, 10, 13)))
         elif kind == "foreign":
             key = (
                 f"iban:{iban(country, rng)}"
-                if country in _IBAN_SHAPE
+                if country in IBAN_SHAPE
                 else f"acct:{country}-BANK/{rng.integers(10**9, 10**10)}"
             )
             institution = f"{country} bank"
@@ -293,7 +156,7 @@ class Population:
             self._used = set(self.accounts["account"])
         if key in self._used:  # a random clash with an existing account: draw again
             if kind == "wallet":
-                person["phone"] = _phone(rng, country if country in _PHONE else "KE")
+                person["phone"] = phone(rng, country if country in PHONE else "KE")
             return self.add_account(person, kind, rng, country=country, name=name)
         self._used.add(key)
         acct = {
@@ -336,7 +199,7 @@ def build_population(rng: np.random.Generator, n_people: int, countries: tuple[s
         middle[m] = np.array(_MIDDLE[cc], dtype=object)[rng.integers(0, len(_MIDDLE[cc]), k)]
         last[m] = np.array(_FAMILY[cc], dtype=object)[rng.integers(0, len(_FAMILY[cc]), k)]
     dup = np.flatnonzero(rng.random(n_people) < 0.04)
-    phones = _unique_phones(rng, np.concatenate([country, country[dup]]))
+    phones = unique_phones(rng, np.concatenate([country, country[dup]]))
     phone, alt_phone = phones[:n_people], phones[n_people:]
     nid = np.array([f"{v:08d}" for v in rng.choice(90_000_000, n_people, replace=False) + 10_000_000], dtype=object)
     pid = np.array([f"P{i:07d}" for i in range(n_people)], dtype=object)
@@ -413,7 +276,7 @@ def _background_accounts(
     ).to_numpy()
     bank = pd.DataFrame(
         {
-            "account": [_bank_key(i, n) for i, n in zip(inst[banked], numbers[banked], strict=True)],
+            "account": [bank_key(i, n) for i, n in zip(inst[banked], numbers[banked], strict=True)],
             "party_id": p["party_id"].to_numpy()[banked],
             "person": p["person"].to_numpy()[banked],
             "kind": "bank",
@@ -463,179 +326,6 @@ def _background_accounts(
                     }
                 )
             )
-    frames.append(_organisations(rng, n_people, served))
+    frames.append(organisations(rng, n_people, served))
     out = pd.concat(frames, ignore_index=True)
     return out.drop_duplicates("account", ignore_index=True)
-
-
-_MERCHANTS = {
-    "KE": [
-        "KPLC PREPAID",
-        "NAIROBI WATER",
-        "SAFARICOM POSTPAID",
-        "ZUKU FIBRE",
-        "DSTV KENYA",
-        "NAIVAS SUPERMARKET",
-        "NHIF",
-        "KRA",
-    ],
-    "UG": ["UMEME YAKA", "NWSC", "MULTICHOICE UGANDA", "CAPITAL SHOPPERS"],
-    "ET": ["ETHIO TELECOM", "EEU PREPAID", "SHOA SUPERMARKET", "AA WATER"],
-    "DJ": ["EDD ELECTRICITE", "ONEAD", "DJIBOUTI TELECOM", "NOUGAPRIX"],
-}
-_EMPLOYERS = ["LTD", "HOLDINGS LTD", "SACCO", "COUNTY GOVERNMENT", "SCHOOL", "HOSPITAL", "LOGISTICS LTD", "FARMS LTD"]
-_FOREIGN = ["SA", "AE", "QA", "GB", "US", "LB", "JO", "LY"]
-
-
-def _organisations(rng: np.random.Generator, n_people: int, served: list[str]) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    n_agents = max(20, n_people // 60)
-    tills = rng.choice(900_000, n_agents, replace=False) + 100_000
-    for i, till in enumerate(tills):
-        cc = served[i % len(served)]
-        rows.append(
-            {
-                "account": f"cash:agent-till-{till}",
-                "party_id": f"O-AG{i:05d}",
-                "kind": "agent",
-                "country": cc,
-                "institution": WALLETS[cc],
-                "name": f"{rng.choice(_FAMILY[cc]).upper()} {rng.choice(['AGENCIES', 'SHOP', 'ENTERPRISES', 'COMMUNICATIONS'])}",
-            }
-        )
-    paybills = rng.choice(900_000, sum(len(v) for v in _MERCHANTS.values()) * 3, replace=False) + 100_000
-    k = 0
-    for cc in served:
-        for rep in range(3):
-            for name in _MERCHANTS[cc]:
-                label = name if rep == 0 else f"{name} {['', 'BRANCH', 'OUTLET'][rep]} {k}"
-                rows.append(
-                    {
-                        "account": f"paybill:{paybills[k]}",
-                        "party_id": f"O-PB{k:05d}",
-                        "kind": "paybill",
-                        "country": cc,
-                        "institution": WALLETS[cc],
-                        "name": label,
-                    }
-                )
-                k += 1
-    n_emp = max(10, n_people // 200)
-    for i in range(n_emp):
-        cc = served[i % len(served)]
-        bank = str(rng.choice(BANKS[cc]))
-        rows.append(
-            {
-                "account": _bank_key(bank, str(rng.integers(10**12, 10**13))),
-                "party_id": f"O-EM{i:05d}",
-                "kind": "employer",
-                "country": cc,
-                "institution": bank,
-                "name": f"{rng.choice(_FAMILY[cc]).upper()} {rng.choice(_EMPLOYERS)}",
-            }
-        )
-    n_foreign = max(20, n_people // 50)
-    for i in range(n_foreign):
-        cc = _FOREIGN[i % len(_FOREIGN)]
-        src = served[i % len(served)]
-        key = f"iban:{iban(cc, rng)}" if cc in _IBAN_SHAPE else f"acct:{cc}-REMIT/{rng.integers(10**9, 10**10)}"
-        rows.append(
-            {
-                "account": key,
-                "party_id": f"O-FX{i:05d}",
-                "kind": "foreign",
-                "country": cc,
-                "institution": f"{cc} remittance",
-                "name": f"{rng.choice(_GIVEN[src])} {rng.choice(_FAMILY[src])}".upper(),
-                "currency": "USD",
-            }
-        )
-    for i, ex in enumerate(EXCHANGES):
-        rows.append(
-            {
-                "account": f"trx:{tron_address(rng)}",
-                "party_id": f"O-EX{i:02d}",
-                "kind": "hot",
-                "country": "SC",
-                "institution": ex,
-                "name": f"{ex.upper()} HOT WALLET",
-                "currency": "USDT-TRC20",
-            }
-        )
-    df = pd.DataFrame(rows)
-    df["person"] = df["party_id"]
-    df["currency"] = (
-        df["currency"].fillna(df["country"].map(COUNTRY_CURRENCY))
-        if "currency" in df
-        else df["country"].map(COUNTRY_CURRENCY)
-    )
-    return df[["account", "party_id", "person", "kind", "country", "currency", "institution", "name"]]
-
-
-def _bank_key(institution: str, number: str) -> str:
-    """Same key as :func:`finintel.schema.keys.bank_account_key` for a non-IBAN number."""
-    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in institution.upper()).split())
-    return f"acct:{slug}/{number}"
-
-
-def _unique_phones(rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
-    out = np.empty(len(country), dtype=object)
-    for cc in np.unique(country):
-        m = np.flatnonzero(country == cc)
-        prefix, nxt, k = _PHONE[str(cc)]
-        space = len(nxt) * 10**k
-        if len(m) > space // 2:
-            raise ValueError(f"too many people in {cc} for its phone range")
-        draw = rng.choice(space, len(m), replace=False)
-        out[m] = [f"{prefix}{nxt[v // 10**k]}{v % 10**k:0{k}d}" for v in draw]
-    return out
-
-
-def _phone(rng: np.random.Generator, cc: str) -> str:
-    prefix, nxt, k = _PHONE[cc]
-    return f"{prefix}{nxt[int(rng.integers(len(nxt)))]}{int(rng.integers(10**k)):0{k}d}"
-
-
-def _national_id(rng: np.random.Generator, cc: str) -> str:
-    return f"{int(rng.integers(10**7, 10**8))}" if cc in ("KE", "UG") else f"{int(rng.integers(10**9, 10**10))}"
-
-
-def _birth(rng: np.random.Generator) -> pd.Timestamp:
-    return pd.Timestamp("1965-01-01") + pd.Timedelta(days=int(rng.integers(0, 365 * 38)))
-
-
-def tron_address(rng: np.random.Generator) -> str:
-    """A valid Tron base58check address (0x41 + 20 random bytes).
-
-    Examples
-    --------
-    >>> from finintel.schema.keys import tron_key
-    >>> a = tron_address(np.random.default_rng(1))
-    >>> a[0], len(a), tron_key(a) == "trx:" + a
-    ('T', 34, True)
-    """
-    payload = b"\x41" + rng.bytes(20)
-    check = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
-    n = int.from_bytes(payload + check, "big")
-    out = ""
-    while n:
-        n, r = divmod(n, 58)
-        out = _B58[r] + out
-    return out
-
-
-def iban(country: str, rng: np.random.Generator) -> str:
-    """A random IBAN of `country` with correct mod-97 check digits.
-
-    Examples
-    --------
-    >>> from finintel.schema.keys import is_valid_iban
-    >>> i = iban("AE", np.random.default_rng(0))
-    >>> len(i), is_valid_iban(i)
-    (23, True)
-    """
-    bank_len, acct_len = _IBAN_SHAPE[country]
-    bban = "".join(str(d) for d in rng.integers(0, 10, bank_len + acct_len))
-    moved = bban + country + "00"
-    check = 98 - int("".join(str(int(ch, 36)) for ch in moved)) % 97
-    return f"{country}{check:02d}{bban}"

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from finintel.synth._codes import tron_address
 from finintel.synth._exports import write_exports
 from finintel.synth._generate import Ledger, generate
-from finintel.synth._population import tron_address
 
 __all__ = ["SAMPLE_ARGS", "make_samples", "sample_ledger"]
 
