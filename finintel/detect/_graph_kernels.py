@@ -40,6 +40,7 @@ __all__ = [
     "timestamp",
     "to_us",
     "two_hop_pairs",
+    "time_ranks",
     "window_pairs",
 ]
 
@@ -134,9 +135,17 @@ def edge_arrays(tx: pd.DataFrame) -> EdgeArrays:
     t_all = _micros(tx["timestamp"])
     ids = tx["tx_id"].astype(str).to_numpy(dtype=object)
     rows = np.flatnonzero(keep)
-    # time order; ties broken by a hash of the tx_id (deterministic, row-order free, vectorised)
-    tie = pd.util.hash_array(ids[rows]).view(np.int64)
-    rows = rows[np.lexsort((tie, t_all[rows]))]
+    # time order; ties broken by a hash of the tx_id (deterministic, row-order free, vectorised),
+    # hashed only for the rows that share a timestamp
+    rows = rows[np.argsort(t_all[rows], kind="stable")]
+    t_rows = t_all[rows]
+    tied = np.zeros(rows.size, dtype=bool)
+    tied[1:] = t_rows[1:] == t_rows[:-1]
+    tied[:-1] |= tied[1:]
+    if tied.any():
+        tie = np.zeros(rows.size, dtype=np.int64)
+        tie[tied] = pd.util.hash_array(ids[rows[tied]]).view(np.int64)
+        rows = rows[np.lexsort((tie, t_rows))]
     accounts = np.asarray(uniques, dtype=object)[by_key] if len(uniques) else np.empty(0, dtype=object)
     src = rank[s_code[rows]] if rows.size else np.empty(0, dtype=np.int64)
     dst = rank[r_code[rows]] if rows.size else np.empty(0, dtype=np.int64)
@@ -195,6 +204,17 @@ def two_hop_pairs(E: EdgeArrays, window_us: int, *, via: BoolArray | None = None
     return e1[ok], e2[ok]
 
 
+def time_ranks(t_sorted: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct times of a sorted time array and each entry's rank among them, in O(n).
+
+    >>> time_ranks(np.array([5, 5, 7, 9]))
+    (array([5, 7, 9]), array([0, 0, 1, 2]))
+    """
+    new = np.ones(t_sorted.size, dtype=bool)
+    new[1:] = t_sorted[1:] != t_sorted[:-1]
+    return t_sorted[new], (np.cumsum(new) - 1).astype(np.int64)
+
+
 def window_pairs(
     E: EdgeArrays, anchors: IntArray, nodes: IntArray, window_us: int, *, side: str = "out"
 ) -> tuple[IntArray, IntArray]:
@@ -210,9 +230,8 @@ def window_pairs(
     """
     if E.n_edges == 0 or anchors.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    times = np.unique(E.t)
+    times, rank = time_ranks(E.t)
     n_t = np.int64(len(times) + 1)
-    rank = np.searchsorted(times, E.t).astype(np.int64)
     idx, owner = (E.out_idx, E.src) if side == "out" else (E.in_idx, E.dst)
     key = owner[idx] * n_t + rank[idx]  # sorted: by account, then time
     lo = np.searchsorted(key, nodes * n_t + rank[anchors], side="left")

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
-from finintel.detect._graph_kernels import EdgeArrays, edge_arrays, span_text, timestamp, to_us
+from finintel.detect._graph_kernels import EdgeArrays, edge_arrays, span_text, time_ranks, timestamp, to_us
 from finintel.detect._registry import register
 from finintel.errors import ConfigError
 
@@ -162,10 +162,8 @@ class _Flows:
 
     def __init__(self, E: EdgeArrays) -> None:
         ncur = np.int64(max(len(E.currencies), 1))
-        times = np.unique(E.t)
-        self.times = times
-        self.n_t = np.int64(len(times) + 1)
-        self.rank = np.searchsorted(times, E.t).astype(np.int64)
+        self.times, self.rank = time_ranks(E.t)
+        self.n_t = np.int64(len(self.times) + 1)
         self.ac_in = E.dst * ncur + E.cur
         self.ac_out = E.src * ncur + E.cur
         self.out_order = np.argsort(self.ac_out, kind="stable")  # edges are time-sorted already
@@ -210,10 +208,13 @@ class _Flows:
         # work in in_order (by account, then time) so every searchsorted gets sorted needles
         e = self.in_order
         ac, t, amount = self.ac_in[e], self.t[e], self.amount[e]
-        t_end = t + w_us
-        lo, hi = self.out_range(ac, t, t_end)
+        r_end = self.rank_at(self.t + w_us)[e]  # sorted needles (edge order), then permuted
+        key0, key1 = ac * self.n_t + self.rank[e], ac * self.n_t + r_end
+        lo = np.searchsorted(self.out_key, key0, side="left")
+        hi = np.maximum(np.searchsorted(self.out_key, key1, side="right"), lo)
         sent = self.out_cum[hi] - self.out_cum[lo]
-        ilo, ihi = self.in_range(ac, t, t_end)
+        ilo = np.searchsorted(self.in_key, key0, side="left")
+        ihi = np.maximum(np.searchsorted(self.in_key, key1, side="right"), ilo)
         received = self.in_cum[ihi] - self.in_cum[ilo]
         need = min_fraction * amount
         eps = 1e-9 * amount
