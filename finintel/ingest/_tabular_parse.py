@@ -182,7 +182,8 @@ def parse_timestamps(
     ('%d/%m/%Y %H:%M', ['2024-03-15 11:05:00+00:00', '2024-03-16 06:00:00+00:00'], [True, True, False])
     """
     s = pc.utf8_trim_whitespace(pc.fill_null(_strings(arr), ""))
-    s = pc.replace_substring_regex(s, r"\s+", " ")
+    if pc.any(pc.match_substring_regex(s, r"\s\s|[\t\r\n\x{a0}]")).as_py():
+        s = pc.replace_substring_regex(s, r"\s+", " ")
     nonempty = pc.filter(s, pc.not_equal(s, ""))
     fmt = date_format or _best_format(nonempty, dayfirst)
     out_type = pa.timestamp("us", tz="UTC")

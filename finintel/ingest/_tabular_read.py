@@ -147,7 +147,7 @@ class _Builder(PartiesMixin):
     def __init__(self, path: Path, sh: Sheet, profile: Profile, roles: dict[str, int], sha: str) -> None:
         self.path, self.sh, self.profile, self.roles, self.sha = path, sh, profile, roles, sha
         body = sh.body
-        cells = [pc.utf8_trim_whitespace(body.column(i).combine_chunks()) for i in range(body.num_columns)]
+        cells = [_trimmed(body.column(i).combine_chunks()) for i in range(body.num_columns)]
         nonblank = np.zeros(body.num_rows, dtype=bool)
         for c in cells:
             nonblank |= P._mask(pc.not_equal(c, ""))
@@ -482,6 +482,13 @@ class _Builder(PartiesMixin):
                 ]
             )
         return accounts, parties
+
+
+def _trimmed(arr: pa.Array) -> pa.Array:
+    """Cells without surrounding whitespace (one scan when there is none)."""
+    if pc.any(pc.match_substring_regex(arr, r"^[\s\x{a0}\x{feff}]|[\s\x{a0}]$")).as_py():
+        return pc.utf8_trim_whitespace(arr)
+    return arr
 
 
 def _const(value: str, n: int) -> pa.Array:
