@@ -147,15 +147,16 @@ class _Builder(PartiesMixin):
     def __init__(self, path: Path, sh: Sheet, profile: Profile, roles: dict[str, int], sha: str) -> None:
         self.path, self.sh, self.profile, self.roles, self.sha = path, sh, profile, roles, sha
         body = sh.body
-        cells = [_trimmed(body.column(i).combine_chunks()) for i in range(body.num_columns)]
-        nonblank = np.zeros(body.num_rows, dtype=bool)
-        for c in cells:
-            nonblank |= P._mask(pc.not_equal(c, ""))
+        cells = [pc.utf8_trim_whitespace(body.column(i).combine_chunks()) for i in range(body.num_columns)]
+        width = pc.utf8_length(pc.binary_join_element_wise(*cells, "")) if len(cells) > 1 else pc.utf8_length(cells[0])
+        nonblank = P._mask(pc.greater(width, 0))
         self.blank_rows = int((~nonblank).sum())
-        keep = pa.array(nonblank)
-        self.cells = [c.filter(keep) for c in cells]
-        self.raw = body.filter(keep)
-        self.rows = sh.rows[nonblank]
+        if self.blank_rows:
+            keep = pa.array(nonblank)
+            cells = [c.filter(keep) for c in cells]
+            body = body.filter(keep)
+        self.cells, self.raw = cells, body
+        self.rows = sh.rows[nonblank] if self.blank_rows else sh.rows
         self.n = len(self.rows)
         self.problem = np.full(self.n, None, dtype=object)
         self.column = np.full(self.n, None, dtype=object)
@@ -482,13 +483,6 @@ class _Builder(PartiesMixin):
                 ]
             )
         return accounts, parties
-
-
-def _trimmed(arr: pa.Array) -> pa.Array:
-    """Cells without surrounding whitespace (one scan when there is none)."""
-    if pc.any(pc.match_substring_regex(arr, r"^[\s\x{a0}\x{feff}]|[\s\x{a0}]$")).as_py():
-        return pc.utf8_trim_whitespace(arr)
-    return arr
 
 
 def _const(value: str, n: int) -> pa.Array:
