@@ -34,19 +34,20 @@ def rapid_pass_through(
     """Flag accounts where most of each inflow leaves again within hours, again and again.
 
     An inflow *passes through* when the account's outflows (same currency) in the
-    `window` after it add up to at least `min_fraction` of it. An account raises an alert
-    when at least `min_events` inflows pass through, consecutive ones no more than `gap`
-    apart, making at least `min_share` of the account's inflows, and over that period (first such inflow to `window` after the last) it sent on
-    at least ``1 - max_residual`` of everything it received (little is left behind) and no
-    more than ``1 / (1 - max_residual)`` of it (an account paying out much more than comes
-    in spends its own money rather than passing money on). An
-    outflow is never counted for two inflows: within the window either the account's other
-    inflows do not make up for what left, or (a steady pipeline) everything received
-    earlier has left too, first in, first out. Accounts
-    that do the same only over `slow_window` (days rather than hours) are reported with a
-    lower score, unless a fast alert already covers their inflows, and only when one receiver
-    took at least half of the outflows (a relay to a handler, not a week's spending). Agent tills, branches and
-    business numbers (``cash:``, ``paybill:`` keys) pass money through by design and are not screened.
+    `window` after it add up to at least `min_fraction` of it. An outflow is never counted
+    for two inflows: within the window either the account's other inflows do not make up
+    for what left, or (a steady pipeline) everything received earlier has left too, first
+    in, first out.
+
+    An account raises an alert when at least `min_events` inflows pass through, consecutive
+    ones no more than `gap` apart, making at least `min_share` of its inflows, and over that
+    period (first such inflow to `window` after the last) it paid out between
+    ``1 - max_residual`` (little is left behind) and ``1 / (1 - max_residual)`` (more would
+    be its own money being spent) of what it received. Accounts that do the same only over
+    `slow_window` (days rather than hours) get a lower score, unless a fast alert already
+    covers their inflows, and only when one receiver took at least half of the outflows (a
+    relay to a handler, not a week's spending). Agent tills, branches and business numbers
+    (``cash:``, ``paybill:`` keys) pass money through by design and are not screened.
 
     Parameters
     ----------

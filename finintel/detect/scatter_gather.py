@@ -25,7 +25,7 @@ def scatter_gather(
     *,
     min_intermediaries: int = 3,
     window: str = "7D",
-    slow_window: str = "90D",
+    slow_window: str = "30D",
     min_return: float = 0.8,
     max_degree: int = 1_000,
     reporting_threshold: float = 10_000.0,
@@ -49,8 +49,8 @@ def scatter_gather(
     window : str, default "7D"
         Longest time from a first leg to its second leg, and from the first first leg to the
         last, of a fast pattern.
-    slow_window : str, default "90D"
-        The same for a slow (structural) pattern.
+    slow_window : str, default "30D"
+        The same for a slow (structural) pattern (legs spread over weeks).
     min_return : float, default 0.8
         Share of what each intermediary received from ``A`` that it must pay on to ``C``.
     max_degree : int, default 1000

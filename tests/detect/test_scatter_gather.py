@@ -68,7 +68,7 @@ def test_scatter_gather_first_legs_far_apart_split_into_episodes() -> None:
     rows = [(s, r.replace("2200", "3300") if i >= 6 and r != DST else r, a, t) for i, (s, r, a, t) in enumerate(rows)]
     rows = [(s.replace("2200", "3300") if i >= 6 and s != SRC else s, r, a, t) for i, (s, r, a, t) in enumerate(rows)]
     alerts = scatter_gather(transactions(rows))
-    # fast: two episodes of 3; slow (90D) would join them but shares first legs with the fast ones
+    # fast: two episodes of 3; slow (30D) would join them but shares first legs with the fast ones
     assert list(alerts["k"]) == [3, 3] and set(alerts["pace"]) == {"fast"}
 
 
