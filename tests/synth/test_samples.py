@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -92,3 +93,27 @@ def test_watchlist_hits_planted_people_under_a_name_variant(ledger):
     assert set(re.findall(r"\w+", entry["name"].upper())) == set(party["name"].split())
     assert entry["identifiers"] == party["id_number"] and entry["phones"] == party["phone"]
     assert f"msisdn:{entry['phones']}" in set(ledger.transactions["receiver"])
+
+
+def test_values_read_by_hand_from_the_shipped_files():
+    """Literal values copied from the committed files (regenerate and update them together)."""
+    truth = fi.datasets.load_sample("truth").set_index("case_id")
+    assert truth.at["C001", "typology"] == "structuring"
+    assert truth.at["C001", "entity"] == "acct:ABSA-BANK-KENYA/6515783749650"
+    text = (SAMPLES / "exports" / "bank_statement_absa_bank_kenya_6515783749650.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[5] == ["Opening Balance", "6,558,037.00"]
+    assert rows[8] == [
+        "09/01/2024",
+        "09/01/2024",
+        "PESALINK TO WAFULA FAITH ATIENO ABSA BANK KENYA 8913773979131",
+        "FT24009D508Q",
+        "969,000.00",
+        "",
+        "5,589,037.00",
+    ]
+    debits = [float(r[4].replace(",", "")) for r in rows[8:] if len(r) == 7 and r[4]]
+    assert len(debits) == 7 and all(900_000 <= d < 1_000_000 for d in debits)  # every one just under KES 1,000,000
+    assert set(truth.at["C001", "tx_ids"]) == {r[3] for r in rows[8:] if len(r) == 7}
+    goaml = (SAMPLES / "exports" / "goaml_str_safaricom_plc.xml").read_text()
+    assert goaml.count("<transaction>") == 182
