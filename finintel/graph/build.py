@@ -101,9 +101,15 @@ def check_transactions(tx: pd.DataFrame) -> pd.DataFrame:
 def _moving(tx: pd.DataFrame, completed_only: bool) -> pd.DataFrame:
     if not completed_only or "status" not in tx.columns:
         return tx
-    status = tx["status"].astype(object)
-    keep = status.isna() | (status == "completed")
-    return tx if bool(keep.all()) else tx[keep.to_numpy()]
+    col = tx["status"]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # the canonical dtype: compare integer codes
+        codes = col.cat.codes.to_numpy()
+        cats = list(col.cat.categories)
+        keep = (codes == -1) | (codes == cats.index("completed") if "completed" in cats else False)
+    else:
+        status = col.astype(object)
+        keep = (status.isna() | (status == "completed")).to_numpy(dtype=bool)
+    return tx if bool(keep.all()) else tx[keep]
 
 
 def node_kind(key: str, name: str | None = None) -> str:

@@ -221,7 +221,8 @@ class _Ledger:
         if self.until is not None:
             tx = tx[(tx["timestamp"] <= self.until).to_numpy()]
         ts = pd.DatetimeIndex(tx["timestamp"]).as_unit("us").asi8
-        order = np.argsort(ts, kind="stable")
+        ordered = bool(len(ts) < 2 or (ts[1:] >= ts[:-1]).all())  # case stores are usually in time order
+        order = np.arange(len(ts)) if ordered else np.argsort(ts, kind="stable")
         self.n = len(order)
         self.ts = ts[order]
         self.amount = tx["amount"].to_numpy(dtype="float64")[order]
@@ -241,7 +242,6 @@ class _Ledger:
         self.s = idx[: self.n][order]
         self.r = idx[self.n :][order]
         self.keys = np.asarray(uniques, dtype=object)
-        self.code = {k: i for i, k in enumerate(self.keys)}
         # a node is a cash point when every account behind it is one
         cash = np.ones(len(self.keys), dtype=bool)
         for a, c in zip(accounts, codes, strict=True):
@@ -277,7 +277,8 @@ class _Ledger:
                 )
             else:
                 key = self.entity_map.get(seed, seed)
-                if key not in self.code:
+                hit = np.flatnonzero(self.keys == key)
+                if not len(hit):
                     raise InputError(
                         f"seed {seed!r} is neither a tx_id nor an account key of the transactions"
                         " (after the since/until/currency filters)",
@@ -289,7 +290,7 @@ class _Ledger:
                         "seed": seed,
                         "kind": "account",
                         "pos": -1,
-                        "code": self.code[key],
+                        "code": int(hit[0]),
                         "value": 0.0,
                     }
                 )
