@@ -64,7 +64,7 @@ def flow_from_transactions(tx: pd.DataFrame) -> tuple[nx.DiGraph, list[str]]:
     from finintel.graph.build import flow_graph
 
     tx, notes = completed(tx)
-    return flow_from_graph(flow_graph(tx, completed_only=False)), notes
+    return flow_from_graph(flow_graph(tx, completed_only=False, by_currency=True)), notes
 
 
 def flow_from_graph(G: nx.Graph) -> nx.DiGraph:
@@ -80,6 +80,8 @@ def flow_from_graph(G: nx.Graph) -> nx.DiGraph:
     >>> H = flow_from_graph(M)
     >>> H.edges["a", "b"]["total"], H.edges["a", "b"]["tx_ids"], M.number_of_edges()
     (7.0, ['t1', 't2'], 2)
+
+    Each edge also keeps ``amounts``, the sum per currency, because ``total`` adds currencies up.
     """
     H = nx.DiGraph()
     for n, data in G.nodes(data=True):
@@ -100,6 +102,9 @@ def flow_from_graph(G: nx.Graph) -> nx.DiGraph:
             currencies = {c.strip() for c in str(data["currency"]).split(",")}
         first = _time(data.get("first", data.get("timestamp")))
         last = _time(data.get("last", data.get("timestamp")))
+        # per-currency amounts when the source edge is in one currency (flow_graph(by_currency=True),
+        # transaction graphs); a pre-summed multi-currency edge stays one "KES+USD" amount
+        pot = "+".join(sorted(currencies - {""}))
         if H.has_edge(s, r):
             e = H.edges[s, r]
             e["total"] += amount
@@ -109,6 +114,7 @@ def flow_from_graph(G: nx.Graph) -> nx.DiGraph:
             e["currency"] = ", ".join(sorted((set(e["currency"].split(", ")) | currencies) - {""}))
             e["first"] = min((t for t in (e["first"], first) if t is not None), default=None)
             e["last"] = max((t for t in (e["last"], last) if t is not None), default=None)
+            e["amounts"][pot] = e["amounts"].get(pot, 0.0) + amount
         else:
             H.add_edge(
                 s,
@@ -120,6 +126,7 @@ def flow_from_graph(G: nx.Graph) -> nx.DiGraph:
                 currency=", ".join(sorted(currencies - {""})),
                 first=first,
                 last=last,
+                amounts={pot: amount},
             )
     return _fill_nodes(H)
 

@@ -188,7 +188,8 @@ _JS = r"""
       if (!g) { return box; }
       box.appendChild(el("div", "t-head", nameOf(g.from) + " \u2192 " + nameOf(g.to)));
       box.appendChild(el("div", "t-line", g.from + " \u2192 " + g.to));
-      box.appendChild(el("div", "t-line", money(g.total, g.currency) + " in " + g.count + " transactions"));
+      var amt = (g.amounts && g.amounts.length) ? g.amounts.map(function (p) { return money(p[1], p[0]); }).join(" + ") : money(g.total, g.currency);
+      box.appendChild(el("div", "t-line", amt + " in " + g.count + " transactions"));
       box.appendChild(el("div", "t-line", "from " + day(g.first) + " to " + day(g.last)));
       box.appendChild(el("div", "t-line", "channels: " + g.channels.join(", ")));
       box.appendChild(el("div", "t-line", "tx ids: " + g.tx_ids.join(", ") + (g.more_tx ? " ... +" + g.more_tx : "")));

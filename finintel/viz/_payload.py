@@ -78,6 +78,7 @@ def payload(
                 **({"shadow": _ALERT_SHADOW} if ealerts else {}),
                 "f": {
                     "total": d["total"],
+                    "amounts": sorted([c, v] for c, v in d.get("amounts", {}).items()),
                     "currency": d["currency"],
                     "count": d["count"],
                     "channels": d["channels"],

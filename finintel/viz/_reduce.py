@@ -75,8 +75,14 @@ def collapse_communities(
             e["tx_ids"].extend(d["tx_ids"])
             e["first"] = min((t for t in (e["first"], d["first"]) if t is not None), default=None)
             e["last"] = max((t for t in (e["last"], d["last"]) if t is not None), default=None)
+            for cur, value in d["amounts"].items():
+                e["amounts"][cur] = e["amounts"].get(cur, 0.0) + value
         else:
-            C.add_edge(cu, cv, **{**d, "tx_ids": list(d["tx_ids"]), "channels": list(d["channels"])})
+            C.add_edge(
+                cu,
+                cv,
+                **{**d, "tx_ids": list(d["tx_ids"]), "channels": list(d["channels"]), "amounts": dict(d["amounts"])},
+            )
     for n, data in C.nodes(data=True):
         data["total_in"] = float(sum(t for _, _, t in C.in_edges(n, data="total")))
         data["total_out"] = float(sum(t for _, _, t in C.out_edges(n, data="total")))

@@ -21,6 +21,7 @@ import pandas as pd
 from finintel.errors import InputError
 from finintel.viz._graphdata import completed, flow_from_graph, node_alerts, noisy_or
 from finintel.viz._html import page
+from finintel.viz._legend import kind_of_key
 from finintel.viz._payload import payload
 from finintel.viz._reduce import collapse_communities, detect_communities
 from finintel.viz._select import Flows, ego, flows_from_graph, flows_from_transactions, top_flows
@@ -183,9 +184,11 @@ def _graph(source: nx.Graph | pd.DataFrame, keep: set[str] | None) -> nx.DiGraph
         from finintel.graph.build import flow_graph
 
         if keep is None:
-            return flow_from_graph(flow_graph(source, completed_only=False))
+            return flow_from_graph(flow_graph(source, completed_only=False, by_currency=True))
         s, r = source["sender"].astype(str), source["receiver"].astype(str)
-        H = flow_from_graph(flow_graph(source[(s.isin(keep) & r.isin(keep)).to_numpy()], completed_only=False))
+        H = flow_from_graph(
+            flow_graph(source[(s.isin(keep) & r.isin(keep)).to_numpy()], completed_only=False, by_currency=True)
+        )
         alone = keep - set(H)  # kept (alerted) accounts none of whose flows are drawn
         if alone:
             from finintel.graph.build import node_table
@@ -198,8 +201,7 @@ def _graph(source: nx.Graph | pd.DataFrame, keep: set[str] | None) -> nx.DiGraph
                     if row is None
                     else {k: row[k] for k in ("name", "kind", "country") if k in row and not pd.isna(row[k])}
                 )
-                H.add_node(n, **attrs, total_in=0.0, total_out=0.0, n_tx=0)
-            H = flow_from_graph(H)
+                H.add_node(n, **{"kind": kind_of_key(n), **attrs}, total_in=0.0, total_out=0.0, n_tx=0)
         return H
     if keep is not None:
         by_str = {str(n): n for n in source.nodes}

@@ -87,6 +87,12 @@ def test_map_renders_every_node_and_edge_offline(opened, tmp_path, tx_case, aler
     assert page.js("finintelMap.network.physics.physicsEnabled") is False  # settled, then stopped
     assert page.requests == [] and page.errors == []
     assert page.js("document.querySelectorAll('#legend .lg-item').length") > 5
+    edge_tip = page.js(
+        "(() => { const e = finintelMap.edges.get({filter: x => x.from === 'msisdn:+254711111111'"
+        " && x.to === 'acct:KCB/0012345'})[0]; return finintelMap.tooltip('edge', e.id).textContent; })()"
+    )
+    assert "KES 15,000.00 in 1 transactions" in edge_tip and "from 2024-03-05 10:00 UTC" in edge_tip
+    assert "layering (score 0.90)" in edge_tip  # the flow is evidence of the layering alert
 
 
 def test_hovering_a_node_shows_its_alert_reasons(opened, tmp_path, tx_case, alerts_case, monkeypatch):

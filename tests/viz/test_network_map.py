@@ -143,6 +143,21 @@ def test_transaction_multigraph_is_summed_per_pair(tmp_path):
     assert data["period"] == {"from": 1704067200000, "to": 1704326400000}
 
 
+def test_flow_in_two_currencies_keeps_each_amount(tmp_path):
+    tx = pd.concat(
+        [
+            transactions([("a", "b", 1_000, "2024-01-01")], currency="KES"),
+            transactions([("a", "b", 7.5, "2024-01-02")], currency="USDT-TRC20"),
+        ],
+        ignore_index=True,
+    )
+    tx["tx_id"] = ["k1", "u1"]
+    data = map_data(fi.viz.network_map(tx, tmp_path / "m.html"))
+    f = data["edges"][0]["f"]
+    assert f["amounts"] == [["KES", 1_000.0], ["USDT-TRC20", 7.5]] and f["count"] == 2
+    assert f["currency"] == "KES, USDT-TRC20"
+
+
 def test_file_is_utf8(tmp_path, tx_case):
     path = fi.viz.network_map(tx_case, tmp_path / "sub" / "m.html")
     assert "ሙሉጌታ በቀለ" in path.read_bytes().decode("utf-8")
