@@ -10,7 +10,10 @@ camt.053/052/054
     with their own amounts (a batch). ``CdtDbtInd`` decides the direction (never the sign
     of a number): ``CRDT`` is counterparty (``Dbtr``) -> owner, ``DBIT`` owner -> counterparty
     (``Cdtr``). ``Sts`` BOOK is completed, PDNG/INFO pending, ``RvslInd`` true reversed.
-    The time is the booking date (``BookgDt``), else the value date.
+    The time is the booking date (``BookgDt``), else the value date. The channel follows
+    the bank transaction code (``BkTxCd``): counter cash deposits and withdrawals (sub-family
+    ``CDPT``, ``CWDL``...) are ``cash`` with the bank's cash point ``cash:<servicer BIC>`` as
+    counterparty when none is named; card payments (``CCRD``/``MCRD`` ``POSD``) ``card``.
 pacs.008
     Each ``CdtTrfTxInf``: ``Dbtr``/``DbtrAcct``/``DbtrAgt`` -> ``Cdtr``/``CdtrAcct``/``CdtrAgt``,
     ``IntrBkSttlmAmt``, dated by ``IntrBkSttlmDt`` (else ``AccptncDtTm``, else the group header).
@@ -102,7 +105,8 @@ def read_iso20022(path: str | Path, *, tz: str = "UTC", account: str | None = No
     account : str, optional
         Account key of the statement owner, overriding the one built from ``Acct``.
     channel : str, default "bank"
-        Channel of every row.
+        Channel of the rows; with the default, entries whose bank transaction code says
+        counter cash or card payment are ``cash`` or ``card``.
 
     Returns
     -------
@@ -188,6 +192,7 @@ class _Context:
         self.sha: str | None = None
         self.rows_read = 0
         self.owner_el: Any = None
+        self.owner_bic: str | None = None
         self.owner_key: tuple[str, str | None, str | None] | None = None
 
     # -------------------------------------------------------------- camt
@@ -216,7 +221,7 @@ class _Context:
             currency=t(acct, "Ccy"),
             country=country,
         )
-        self.owner_el, self.owner_key = stmt, (key, name, country)
+        self.owner_el, self.owner_key, self.owner_bic = stmt, (key, name, country), bic
         return self.owner_key
 
     def entry(self, ntry: Any) -> None:
@@ -283,9 +288,12 @@ class _Context:
             or (f"{refs.get('MsgId') or self.msg_id}/{refs['EndToEndId']}" if _real(refs.get("EndToEndId")) else None)
         )
         tx_id = self._tx_id("camt", ident, line)
+        channel = _channel(ntry, d) if self.channel == "bank" else self.channel
+        if cp is None and channel == "cash":  # a counter deposit or withdrawal: the bank's cash point
+            cp = (keys.cash_key(self.owner_bic or "bank counter"), None, owner[2])
         key, name, country = cp if cp else (f"unknown:{tx_id}", None, None)
         snd, rcv = ((key, name, country), owner) if ind == "CRDT" else (owner, (key, name, country))
-        self._row(tx_id, when, snd, rcv, amount, ccy, status, _description(d, ntry), attrs, line)
+        self._row(tx_id, when, snd, rcv, amount, ccy, status, _description(d, ntry), attrs, line, channel)
         return None
 
     # -------------------------------------------------------------- pacs.008
@@ -454,6 +462,7 @@ class _Context:
         description: str | None,
         attrs: dict[str, Any],
         line: int,
+        channel: str | None = None,
     ) -> None:
         assert amount is not None
         values = (
@@ -466,7 +475,7 @@ class _Context:
             float(amount),
             amount,
             ccy,
-            self.channel,
+            channel or self.channel,
             status,
             snd[2],
             rcv[2],
@@ -522,6 +531,24 @@ def _amount(el: Any) -> tuple[Decimal | None, str | None, str | None]:
     if not ccy or not re.fullmatch(r"[A-Z]{3}", ccy):
         return None, ccy, f'expected a Ccy attribute like Ccy="EUR", got {ccy!r}'
     return amount, ccy, None
+
+
+_CASH = {"CDPT", "CWDL", "BCDP", "BCWD", "FCDP", "FCWD", "MIXD"}
+_CARD = {"POSD", "POSC", "SMRT"}
+
+
+def _channel(ntry: Any, d: Any) -> str:
+    """``cash`` for counter deposits and withdrawals (sub-family CDPT, CWDL, ...), ``card`` for card
+    payments (family CCRD/MCRD), else ``bank``, from the ISO external bank transaction code."""
+    for el in (d, ntry):
+        if el is None:
+            continue
+        fam, sub = t(el, "BkTxCd/Domn/Fmly/Cd"), t(el, "BkTxCd/Domn/Fmly/SubFmlyCd")
+        if sub in _CASH or fam == "CNTR":
+            return "cash"
+        if fam in ("CCRD", "MCRD") and sub in _CARD:
+            return "card"
+    return "bank"
 
 
 def _real(ref: str | None) -> bool:

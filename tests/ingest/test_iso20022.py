@@ -196,3 +196,23 @@ def test_camt054_notification_reads_like_a_statement(tmp_path, frames):
 def test_unknown_channel_refused():
     with pytest.raises(ConfigError, match="channel must be one of"):
         fi.read(CAMT, channel="wire")
+
+
+def test_counter_cash_withdrawal_goes_to_the_banks_cash_point(tmp_path):
+    path = tmp_path / "cash.xml"
+    path.write_text(
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>'
+        "<Acct><Id><Othr><Id>1180012345678</Id></Othr></Id><Svcr><FinInstnId><BIC>KCBLKENX</BIC></FinInstnId></Svcr></Acct>"
+        '<Ntry><Amt Ccy="KES">950000.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>C1</AcctSvcrRef>"
+        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>CNTR</Cd><SubFmlyCd>CWDL</SubFmlyCd></Fmly></Domn></BkTxCd></Ntry>"
+        '<Ntry><Amt Ccy="KES">120.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>C2</AcctSvcrRef>"
+        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>CCRD</Cd><SubFmlyCd>POSD</SubFmlyCd></Fmly></Domn></BkTxCd></Ntry>"
+        "</Stmt></BkToCstmrStmt></Document>"
+    )
+    tx = fi.read(path).transactions.set_index("tx_id")
+    assert (tx.loc["camt:C1", "receiver"], tx.loc["camt:C1", "channel"]) == ("cash:KCBLKENX", "cash")
+    assert tx.loc["camt:C1", "sender"] == "acct:KCBLKENX/1180012345678"
+    assert (tx.loc["camt:C2", "receiver"], tx.loc["camt:C2", "channel"]) == ("unknown:camt:C2", "card")
+    assert fi.read(path, channel="other").transactions["channel"].tolist() == ["other", "other"]
