@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from finintel.errors import InputError, MissingDependencyError
+from finintel.errors import InputError
 from finintel.ingest._util import check_size, decode_text
 
 __all__ = [
@@ -332,10 +332,8 @@ def _excel_rows(
 def _xls_rows(
     path: Path, sheet: str | int | None, limit: int | None, prefer: HeaderFinder | None
 ) -> tuple[list[list[str]], str]:
-    try:
-        import xlrd
-    except ImportError as exc:  # pragma: no cover - xlrd is a dependency
-        raise MissingDependencyError("xlrd", "excel") from exc
+    import xlrd  # a core dependency, imported late to keep `import finintel` light
+
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)
     except Exception as exc:
