@@ -429,6 +429,17 @@ class _Context:
         for tag in ("Purp/Cd", "AddtlTxInf"):
             if v := t(d, tag):
                 attrs[tag.split("/")[0]] = v
+        agents = {}  # the banks on the way: the corridor an analyst follows
+        for tag in ("InstgAgt", "InstdAgt", "IntrmyAgt1", "IntrmyAgt2", "IntrmyAgt3", "DbtrAgt", "CdtrAgt"):
+            fin = d.find(q(f"{tag}/FinInstnId"))
+            if fin is None:
+                fin = d.find(q(f"RltdAgts/{tag}/FinInstnId"))
+            if fin is not None and (
+                v := t(fin, "BICFI") or t(fin, "BIC") or t(fin, "ClrSysMmbId/MmbId") or t(fin, "Nm")
+            ):
+                agents[tag] = v
+        if agents:
+            attrs["agents"] = agents
 
     def _time(self, text: str | None) -> datetime | None:
         if not text:

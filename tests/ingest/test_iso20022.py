@@ -216,3 +216,9 @@ def test_counter_cash_withdrawal_goes_to_the_banks_cash_point(tmp_path):
     assert tx.loc["camt:C1", "sender"] == "acct:KCBLKENX/1180012345678"
     assert (tx.loc["camt:C2", "receiver"], tx.loc["camt:C2", "channel"]) == ("unknown:camt:C2", "card")
     assert fi.read(path, channel="other").transactions["channel"].tolist() == ["other", "other"]
+
+
+@pytest.mark.samples
+def test_pacs008_keeps_the_agents_on_the_way(shared_samples):
+    r = fi.read(shared_samples / "iso20022_pacs008" / "prowide_pacs.008.001.07.xml").transactions.iloc[0]
+    assert json.loads(r["attributes"])["agents"] == {"DbtrAgt": "ITUSUSP1XXX", "CdtrAgt": "USTBUS31XXX"}
