@@ -1,14 +1,16 @@
 """TronScan CSV of an address's TRC-20 (USDT) transfers, in the two shapes found in the wild.
 
-* ``variant="ui"``: the tronscan.org "Download CSV" export,
-  ``transaction_id,block,block_ts,from_address,to_address,confirmed,contractRet,quant``
-  with ``block_ts`` a UTC date-time and ``quant`` in token units (``773.5``);
+* ``variant="ui"``: the tronscan.org "Download CSV" export, written for people:
+  ``Txn Hash,Block,Time(UTC),From,To,Token,Amount,Result`` with ``Time(UTC)`` a UTC
+  date-time and ``Amount`` in token units (``773.5``). Token units go under a human header,
+  never under the API's ``quant`` (an integer in the smallest unit): a ``quant`` of
+  ``1000`` with no ``tokenDecimal`` beside it could be 1000 USDT or 0.001 USDT;
 * ``variant="api"``: the ``/api/token_trc20/transfers`` records flattened to CSV,
   ``transaction_id,block_ts,from_address,to_address,quant,tokenAbbr,tokenDecimal,
   contract_address,confirmed,finalResult`` with ``block_ts`` in milliseconds and ``quant``
   an integer in the token's smallest unit (``773500000`` for 773.5 USDT, 6 decimals).
 
-Failed transfers have ``contractRet``/``finalResult`` ``REVERT``. Only on-chain transfers are
+Failed transfers have ``Result``/``finalResult`` ``REVERT``. Only on-chain transfers are
 written: movements booked inside an exchange (``exch:`` accounts) are not on TronScan.
 """
 
@@ -40,7 +42,7 @@ def write_tronscan(tx: pd.DataFrame, account: str, path: Path, *, variant: Liter
     >>> with tempfile.TemporaryDirectory() as d:
     ...     _ = write_tronscan(led.transactions, a, Path(d) / "t.csv")
     ...     (Path(d) / "t.csv").read_text().splitlines()[0]
-    'transaction_id,block,block_ts,from_address,to_address,confirmed,contractRet,quant'
+    'Txn Hash,Block,Time(UTC),From,To,Token,Amount,Result'
     """
     rows = account_rows(tx, account)
     on_chain = rows["sender"].str.startswith("trx:") & rows["receiver"].str.startswith("trx:")
@@ -50,18 +52,7 @@ def write_tronscan(tx: pd.DataFrame, account: str, path: Path, *, variant: Liter
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         if variant == "ui":
-            w.writerow(
-                [
-                    "transaction_id",
-                    "block",
-                    "block_ts",
-                    "from_address",
-                    "to_address",
-                    "confirmed",
-                    "contractRet",
-                    "quant",
-                ]
-            )
+            w.writerow(["Txn Hash", "Block", "Time(UTC)", "From", "To", "Token", "Amount", "Result"])
         else:
             w.writerow(
                 [
@@ -90,9 +81,9 @@ def write_tronscan(tx: pd.DataFrame, account: str, path: Path, *, variant: Liter
                         f"{r.timestamp:%Y-%m-%d %H:%M:%S}",
                         src,
                         dst,
-                        "true",
-                        result,
+                        "USDT",
                         format(value.normalize(), "f"),
+                        result,
                     ]
                 )
             else:

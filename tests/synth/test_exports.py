@@ -175,16 +175,17 @@ def test_tronscan_ui_and_api_variants(exported):
     assert {"ui", "api"} <= {f.split("_")[1] for f in rows["file"]}
     for row in rows.itertuples():
         body = list(csv.DictReader((folder / row.file).read_text().splitlines()))
-        assert [b["transaction_id"] for b in body] == row.tx_ids
+        ui = "_ui_" in row.file
+        assert [b["Txn Hash" if ui else "transaction_id"] for b in body] == row.tx_ids
         for b in body:
-            t = tx.loc[b["transaction_id"]]
-            if "_ui_" in row.file:
-                assert Decimal(b["quant"]) == t["amount_exact"]
-                assert b["block_ts"] == f"{t['timestamp']:%Y-%m-%d %H:%M:%S}"
+            t = tx.loc[b["Txn Hash" if ui else "transaction_id"]]
+            if ui:
+                assert Decimal(b["Amount"]) == t["amount_exact"] and b["Token"] == "USDT"
+                assert b["Time(UTC)"] == f"{t['timestamp']:%Y-%m-%d %H:%M:%S}"
             else:
                 assert Decimal(b["quant"]) == t["amount_exact"] * 10**6 and b["tokenDecimal"] == "6"
                 assert int(b["block_ts"]) // 1000 == int(t["timestamp"].timestamp())
-            assert fi.schema.keys.tron_key(b["from_address"]) == t["sender"]
+            assert fi.schema.keys.tron_key(b["From" if ui else "from_address"]) == t["sender"]
 
 
 def test_goaml_str_structure_and_amounts(exported):
