@@ -109,11 +109,13 @@ def parse_amounts(
     Returns ``(decimals, ok, empty)``: signed exact amounts (null where not a number),
     a mask of rows that are numbers and a mask of empty cells.
 
-    >>> dec, ok, empty = parse_amounts(pa.array(["1,234.50", "(15.00)", "12-", "KES 2 000", "", "abc", "50 DR"]))
+    >>> dec, ok, empty = parse_amounts(pa.array(["1,234.50", "(15.00)", "12-", "KES 2 000", "", "abc", "50 DR", "Dr 7"]))
     >>> [str(v) if v is not None else None for v in dec.to_pylist()][:4]
     ['1234.500000000000000000', '-15.000000000000000000', '-12.000000000000000000', '2000.000000000000000000']
     >>> ok.tolist(), empty.tolist()
-    ([True, True, True, True, False, False, True], [False, False, False, False, True, False, False])
+    ([True, True, True, True, False, False, True, True], [False, False, False, False, True, False, False, False])
+    >>> [str(v) for v in dec.to_pylist()[6:]]
+    ['-50.000000000000000000', '-7.000000000000000000']
     """
     s = pc.utf8_trim_whitespace(pc.fill_null(_strings(arr), ""))
     empty = _mask(pc.equal(s, ""))
@@ -128,7 +130,9 @@ def parse_amounts(
                 return dec, _mask(simple), empty
             dec, ok = decimal_array(plain)
             return dec, _mask(ok), empty
-    neg = pc.or_(pc.match_substring_regex(s, r"^\(.*\)$"), pc.match_substring_regex(s, r"(-|(?i:\bdr?))$"))
+    neg = pc.or_(
+        pc.match_substring_regex(s, r"^\(.*\)$"), pc.match_substring_regex(s, r"(-|(?i:\bdr?))$|^(?i:dr)\.?\s")
+    )
     t = pc.replace_substring_regex(s, r"(?i)\s*(dr?|cr?)$", "")
     t = pc.replace_substring_regex(t, r"^\((.*)\)$", r"\1")
     t = pc.replace_substring_regex(t, r"-$", "")
