@@ -6,9 +6,10 @@
 [('a', 'b', 100.0)]
 """
 
-from finintel.graph.analysis import brokers, cash_points, centrality, communities, corridors, network_summary
+from finintel.graph.analysis import brokers, centrality, communities, network_summary
 from finintel.graph.build import NODE_KINDS, ego_network, flow_graph, node_kind, node_table, transaction_graph
 from finintel.graph.entity import entity_graph, entity_map
+from finintel.graph.flows import cash_points, corridors
 from finintel.graph.trace import Trace, trace
 
 __all__ = [

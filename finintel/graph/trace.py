@@ -42,8 +42,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finintel.errors import InputError
+from finintel.graph._arrow import _chunks, _pa
 from finintel.graph._trace_engine import run_backward, run_forward
-from finintel.graph.build import _chunks, _moving, _pa, _ts, check_transactions
+from finintel.graph.build import _moving, check_transactions
+from finintel.graph.ego import _ts
 
 __all__ = ["HOLDER_COLUMNS", "STEP_COLUMNS", "Trace", "trace"]
 

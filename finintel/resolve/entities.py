@@ -250,7 +250,7 @@ def _members(parties: pd.DataFrame | None, accounts: pd.DataFrame | None, tx: pd
         frames.append(p.groupby("member", sort=False).first().reset_index())  # one party row per party_id
     names: dict[str, str] = {}
     if tx is not None and len(tx):
-        from finintel.graph.build import _mode_by_key
+        from finintel.graph._arrow import _mode_by_key
 
         keys = pd.concat([tx["sender"], tx["receiver"]], ignore_index=True)
         written = pd.concat([_text(tx, "sender_name"), _text(tx, "receiver_name")], ignore_index=True)
