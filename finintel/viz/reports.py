@@ -83,15 +83,12 @@ def alert_maps(
             notes.append(
                 f"{len(evidence) - len(sub):,} of the alert's {len(evidence):,} evidence transactions are not in the data."
             )
-        focus = (
-            str(a.entity)
-            if str(a.entity) in set(sub["sender"].astype(str)) | set(sub["receiver"].astype(str))
-            else None
-        )
+        accounts = set(sub["sender"].astype(str)) | set(sub["receiver"].astype(str))
+        focus = str(a.entity) if str(a.entity) in accounts else None
         network_map(
             sub,
             out / name,
-            alerts=alerts,
+            alerts=_touching(alerts, accounts, entities),
             entities=entities,
             focus=focus,
             max_nodes=max_nodes,
@@ -171,7 +168,7 @@ def community_maps(
         network_map(
             sub,
             out / name,
-            alerts=alerts,
+            alerts=_touching(alerts, members, entities),
             entities=entities,
             max_nodes=max_nodes,
             case=case,
@@ -276,6 +273,17 @@ def _index_page(
         f"<h2>Communities ({len(c_index):,} maps)</h2><table><tr><th>community</th><th>accounts</th><th>flows</th>"
         f"<th>money inside</th><th>alerted accounts</th></tr>{rows_c}</table></body></html>\n"
     )
+
+
+def _touching(alerts: pd.DataFrame | None, accounts: set[str], entities: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The alerts about these accounts (or the resolved entities they belong to): all one map can show."""
+    if alerts is None or alerts.empty:
+        return alerts
+    keys = set(accounts)
+    if entities is not None and not entities.empty and {"account", "entity_id"} <= set(entities.columns):
+        acct = entities["account"].astype(str)
+        keys |= set(entities.loc[acct.isin(accounts).to_numpy(), "entity_id"].astype(str))
+    return alerts[alerts["entity"].astype(str).isin(keys).to_numpy()]
 
 
 def _filename(stem: str, used: set[str]) -> str:
