@@ -101,6 +101,10 @@ def network_map(
     """
     if max_nodes < 1:
         raise InputError(f"max_nodes must be at least 1, got {max_nodes}", column="max_nodes")
+    if reduce not in ("auto", "ego", "top_flows", "communities"):
+        raise InputError(f"reduce must be auto, ego, top_flows or communities, got {reduce!r}", column="reduce")
+    if color_by not in ("risk", "detector"):
+        raise InputError(f"color_by must be risk or detector, got {color_by!r}", column="color_by")
     if isinstance(G_or_tx, pd.DataFrame):
         tx, dropped = completed(G_or_tx)
         notes = [*notes, *dropped]

@@ -201,6 +201,10 @@ def test_focus_draws_its_ego_network(tmp_path):
     assert {n["id"]: n["borderWidth"] for n in data["nodes"]}["b"] == 4
     with pytest.raises(InputError, match="focus account 'zz' is not in the data"):
         fi.viz.network_map(tx, tmp_path / "m.html", focus="zz")
+    with pytest.raises(InputError, match="reduce must be"):
+        fi.viz.network_map(tx, tmp_path / "m.html", reduce="biggest")
+    with pytest.raises(InputError, match="needs a focus"):
+        fi.viz.network_map(tx, tmp_path / "m.html", reduce="ego")
 
 
 def test_communities_are_collapsed_with_counts(tmp_path):
