@@ -60,11 +60,18 @@ def write_report(
     write_table(manifest.drop(columns=["ingested_at"]), out / "manifest.csv")
 
     period = _period(tx)
-    title = f"Case {case.path.resolve().parent.name if case.path.name == 'case' else case.path.name} ({period})"
+    name = case.path.resolve().parent.name if case.path.name == "case" else case.path.name
+    title = f"Case {name}: {period}"
     G = graph.flow_graph(tx)
     focus = str(scores.iloc[0]["entity"]) if len(scores) else None
+    # the whole case; above the map's node limit it is reduced around the highest-risk account
+    big = G.number_of_nodes() > 500
     viz.network_map(
-        G, out / "map.html", alerts=alerts if len(alerts) else None, title=title, focus=focus if focus in G else None
+        G,
+        out / "map.html",
+        alerts=alerts if len(alerts) else None,
+        title=title,
+        focus=focus if big and focus in G else None,
     )
 
     maps_index = None
