@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["alert_overview", "amount_distribution", "corridor_heatmap", "hour_of_day", "timeline"]
 
 _IN, _OUT, _ALERT = "#009E73", "#D55E00", "#B2182B"
+_MAX_BARS = 1_500
 
 
 def timeline(tx: pd.DataFrame, account: str, *, alerts: pd.DataFrame | None = None) -> Figure:
@@ -66,8 +67,14 @@ def timeline(tx: pd.DataFrame, account: str, *, alerts: pd.DataFrame | None = No
     span = (when.max() - when.min()) / np.timedelta64(1, "D") if len(when) > 1 else 1.0
     width = max(span / 150.0, 1 / 24 / 60)
     inflow = signed > 0
-    ax.bar(when[inflow], signed[inflow], width=width, color=_IN, label="inflows")
-    ax.bar(when[~inflow], signed[~inflow], width=width, color=_OUT, label="outflows")
+    if len(mine) <= _MAX_BARS:
+        ax.bar(when[inflow], signed[inflow], width=width, color=_IN, label="inflows")
+        ax.bar(when[~inflow], signed[~inflow], width=width, color=_OUT, label="outflows")
+    else:  # one bar per day and direction: thousands of bars draw slowly and show nothing more
+        day = pd.Series(when).dt.floor("D").to_numpy()
+        for sel, colour, label in ((inflow, _IN, "inflows per day"), (~inflow, _OUT, "outflows per day")):
+            per_day = pd.Series(signed[sel]).groupby(day[sel]).sum()
+            ax.bar(per_day.index.to_numpy(), per_day.to_numpy(float), width=0.8, color=colour, label=label)
     ax.axhline(0, color="#444444", linewidth=0.8)
     if alerts is not None and not alerts.empty and "tx_ids" in alerts and "tx_id" in mine:
         flagged = {str(t) for ids in alerts["tx_ids"] if ids is not None for t in ids}

@@ -32,6 +32,15 @@ def test_timeline_flows_balance_and_alerted_marks(tx_case, alerts_case):
         fi.viz.timeline(tx_case, "nobody")
 
 
+def test_timeline_of_a_busy_account_has_a_bar_per_day():
+    rows = [("x", "acc", 10.0, f"2024-03-0{1 + i % 3} 0{i % 10}:00") for i in range(1_200)]
+    rows += [("acc", "y", 1.0, f"2024-03-0{1 + i % 2} 12:00") for i in range(600)]
+    fig = fi.viz.timeline(transactions(rows), "acc")
+    bars = {c.get_label(): [float(p.get_height()) for p in c.patches] for c in fig.axes[0].containers}
+    assert bars == {"inflows per day": [4_000.0, 4_000.0, 4_000.0], "outflows per day": [-300.0, -300.0]}
+    assert fig.axes[1].lines[0].get_ydata()[-1] == 12_000.0 - 600.0
+
+
 def test_mathtext_in_suspect_names_is_shown_as_text():
     tx = transactions(
         [dict(sender="a", receiver="b", amount=5.0, timestamp="2024-01-01", receiver_name="$\\frac{1}{$ Ltd")]
