@@ -67,7 +67,10 @@ def main() -> int:
     print(f"baseline row-loop: {per_row * 1e6:.1f} us/row (20,000 rows)")
     print(f"{'rows':>12} {'seconds':>9} {'rows/s':>11} {'max RSS MB':>11} {'vs goal':>8} {'vs row-loop':>12}")
     for n in sizes:
-        out = subprocess.run([sys.executable, "-c", CHILD.format(n=n)], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", CHILD.format(n=n)], capture_output=True, text=True)
+        if out.returncode:
+            print(f"{n:>12,} failed:\n{out.stderr[-2000:]}")
+            continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         goal = r["seconds"] / (60.0 * n / 1_000_000)
         speedup = per_row * n / r["seconds"]

@@ -107,4 +107,5 @@ def _encode(
             [np.tile(np.frombuffer(b"FT", np.uint8), (k, 1)), date, _digits(draw, 36, 5, _ALNUM)], axis=1
         )
     m = np.ascontiguousarray(m.astype(np.uint8))
-    return pa.array(m.view(f"S{m.shape[1]}").ravel(), type=pa.binary()).cast(pa.string())
+    arr = pa.array(m.view(f"S{m.shape[1]}").ravel(), type=pa.binary()).cast(pa.string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr  # pyarrow chunks millions of rows
