@@ -103,7 +103,9 @@ def scatter_gather(
     _check(min_intermediaries, min_return)
     E = edge_arrays(tx)
     rows: list[dict[str, object]] = []
-    for pace, pairs, w_us, multiplier in _passes(E, window, slow_window, max_degree):
+    for pace, pairs, w_us, multiplier in _passes(
+        E, window, slow_window, max_degree, (min_intermediaries, 1, 1, min_intermediaries)
+    ):
         rows += _scatter_gather_rows(
             E, pairs, w_us, pace, multiplier, min_intermediaries, min_return, reporting_threshold
         )
@@ -191,7 +193,9 @@ def gather_scatter(
     _check(min(min_sources, min_destinations), min_return)
     E = edge_arrays(tx)
     rows: list[dict[str, object]] = []
-    for pace, pairs, w_us, multiplier in _passes(E, window, slow_window, max_degree):
+    for pace, pairs, w_us, multiplier in _passes(
+        E, window, slow_window, max_degree, (1, min_sources, min_destinations, 1)
+    ):
         rows += _gather_scatter_rows(
             E, pairs, w_us, pace, multiplier, min_sources, min_destinations, min_return, reporting_threshold
         )
@@ -208,7 +212,16 @@ def _check(minimum: int, min_return: float) -> None:
 Pairs = dict[str, npt.NDArray[np.int64]]
 
 
-def _passes(E: EdgeArrays, window: str, slow_window: str, max_degree: int) -> Iterator[tuple[str, Pairs, int, float]]:
+def _distinct_counterparties(E: EdgeArrays) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per account: how many distinct accounts it paid, and was paid by."""
+    links = np.unique(E.src * np.int64(E.n_nodes) + E.dst)
+    src, dst = links // E.n_nodes, links % E.n_nodes
+    return np.bincount(src, minlength=E.n_nodes), np.bincount(dst, minlength=E.n_nodes)
+
+
+def _passes(
+    E: EdgeArrays, window: str, slow_window: str, max_degree: int, need: tuple[int, int, int, int] | None = None
+) -> Iterator[tuple[str, Pairs, int, float]]:
     """The fast pass, then the slow one, each with its two-hop pairs as columns of arrays.
 
     Pairs pass only through relay accounts (not institutional, at most `max_degree`
@@ -216,9 +229,14 @@ def _passes(E: EdgeArrays, window: str, slow_window: str, max_degree: int) -> It
     """
     fast_us = to_us(window)
     slow_us = max(to_us(slow_window, "slow_window"), fast_us)
-    e1, e2 = two_hop_pairs(E, slow_us, via=E.relay(max_degree))
-    inst = E.institutional()
-    keep = (E.cur[e1] == E.cur[e2]) & ~inst[E.src[e1]] & ~inst[E.dst[e2]]
+    via, first, last = E.relay(max_degree), ~E.institutional(), ~E.institutional()
+    if need is not None:  # static screens: distinct counterparties an account must have at all
+        n_out, n_in = _distinct_counterparties(E)
+        first &= n_out >= need[0]
+        via &= (n_in >= need[1]) & (n_out >= need[2])
+        last &= n_in >= need[3]
+    e1, e2 = two_hop_pairs(E, slow_us, via=via)
+    keep = (E.cur[e1] == E.cur[e2]) & first[E.src[e1]] & last[E.dst[e2]]
     e1, e2 = e1[keep], e2[keep]
     pairs = {
         "e1": e1,
