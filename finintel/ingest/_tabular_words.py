@@ -114,6 +114,8 @@ BANK_ALIASES: dict[str, tuple[str, ...]] = {
         "cheque no",
         "chq no",
         "cheque number",
+        "cheque no reference",
+        "chq no ref",
         "transaction reference",
         "operation number",
         "document number",
