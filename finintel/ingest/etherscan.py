@@ -274,6 +274,9 @@ def csv_records(
     start = 1
     try:
         for row in reader:
+            # our own limit: csv's is process-wide and other libraries raise it (followthemoney: 30 MB)
+            if any(len(c) > MAX_FIELD_CHARS for c in row):
+                raise csv.Error(f"a field is longer than {MAX_FIELD_CHARS:,} characters")
             if not header:
                 header = [c.strip() for c in row]
             elif any(c.strip() for c in row):
@@ -284,6 +287,10 @@ def csv_records(
             f"the CSV cannot be read from line {start}: {exc}", path=str(path) if path else None, row=start
         ) from None
     return header, out
+
+
+MAX_FIELD_CHARS = 131_072
+"""Longest field accepted; no explorer export field comes close (a hostile or corrupt file)."""
 
 
 class _Reject(Exception):
