@@ -198,6 +198,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _pylist(col: pd.Series) -> list[Any]:
+    """A column as Python values, missing values as None (timestamps as pandas Timestamps)."""
+    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
+        return [None if pd.isna(t) else t for t in pd.DatetimeIndex(col)]
+    arr = getattr(col.array, "_pa_array", None)
+    if arr is not None:
+        return list(arr.to_pylist())
+    obj = col.astype(object)
+    return [_clean(v) for v in obj.where(obj.notna(), None).tolist()]
+
+
 def _add_nodes(G: nx.Graph, nodes: pd.DataFrame) -> None:
     cols = {}
     for c in nodes.columns:
@@ -408,13 +419,9 @@ def transaction_graph(tx: pd.DataFrame, *, completed_only: bool = True) -> nx.Mu
     _add_nodes(G, node_table(tx, completed_only=False))
     if tx.empty:
         return G
-    columns = list(tx.columns)
-    data = {
-        c: tx[c].astype(object).to_numpy() if c != "timestamp" else np.asarray(list(tx[c]), dtype=object)
-        for c in columns
-    }
-    senders, receivers, ids = data["sender"], data["receiver"], data["tx_id"]
-    for i in range(len(tx)):
-        attrs = {c: _clean(data[c][i]) for c in columns}
-        G.add_edge(senders[i], receivers[i], key=ids[i], **attrs)
+    columns = [str(c) for c in tx.columns]
+    values = [_pylist(tx[c]) for c in tx.columns]
+    rows = zip(*values, strict=True)
+    i_s, i_r, i_id = columns.index("sender"), columns.index("receiver"), columns.index("tx_id")
+    G.add_edges_from((row[i_s], row[i_r], row[i_id], dict(zip(columns, row, strict=True))) for row in rows)
     return G
