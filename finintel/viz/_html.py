@@ -5,12 +5,15 @@ page only inside one ``<script type="application/json">`` block, with ``<``, ``>
 escaped so it can never close the block, and the page's own script puts it on screen with
 ``textContent`` or canvas labels only — never ``innerHTML`` and never vis-network's HTML titles. A
 Content-Security-Policy forbids any network request (the file must work on an air-gapped machine)
-and any script that is not inline in the page. The header text is HTML-escaped in Python.
+and any script but the page's own two, named by their SHA-256 (so even markup that slipped through
+could run neither inline code nor event-handler attributes). The header text is HTML-escaped in Python.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import html
 import json
 import math
@@ -21,9 +24,19 @@ from typing import Any
 __all__ = ["page", "safe_json", "vis_assets"]
 
 CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
     "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
 )
+
+
+def script_hash(code: str) -> str:
+    """CSP source allowing exactly one inline script: only the page's own two scripts may run.
+
+    >>> script_hash("")
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+    """
+    digest = base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
 
 
 @functools.cache
@@ -52,6 +65,11 @@ def vis_assets() -> tuple[str, str, str]:
     js = js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
     css = css.replace("</style", "<\\/style")
     return found[-1].parent.name[4:], js, css
+
+
+@functools.cache
+def _vis_hash() -> str:
+    return script_hash(vis_assets()[1])
 
 
 def safe_json(value: Any) -> str:
@@ -91,12 +109,13 @@ def _finite(value: Any) -> Any:
 def page(*, title: str, subtitle: Sequence[str], notes: Sequence[str], data: Mapping[str, Any]) -> str:
     """The whole HTML document of a map."""
     version, js, css = vis_assets()
+    scripts = f"{_vis_hash()} {script_hash(_JS)}"
     esc = functools.partial(html.escape, quote=True)
     sub = "".join(f"<p class='meta'>{esc(s)}</p>" for s in subtitle)
     note = "".join(f"<p class='note'>{esc(n)}</p>" for n in notes)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP.format(scripts=scripts)}\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<meta name='generator' content='finintel (vis-network {esc(version)})'>"
         f"<title>{esc(title)}</title>\n<style>{css}</style>\n<style>{_CSS}</style>\n"

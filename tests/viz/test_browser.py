@@ -131,6 +131,18 @@ def test_hostile_names_and_reasons_do_not_run(opened, tmp_path, tx_case, alerts_
     assert idx.dialogs == [] and idx.requests == []
 
 
+def test_page_policy_blocks_injected_scripts_even_if_escaping_failed(opened, tmp_path, tx_case):
+    page = opened(fi.viz.network_map(tx_case, tmp_path / "m.html"))
+    page.js(
+        """(() => { const s = document.createElement('script'); s.textContent = 'window.__injected = 1';
+        document.body.appendChild(s);
+        document.body.insertAdjacentHTML('beforeend', '<img src="data:," onerror="window.__injected = 2">'); })()"""
+    )
+    page.page.wait_for_timeout(300)
+    assert page.js("typeof window.__injected") == "undefined"
+    assert any("Content Security Policy" in e for e in page.errors)  # blocked, and said so
+
+
 def test_period_slider_filters_flows(opened, tmp_path, tx_case):
     page = opened(fi.viz.network_map(tx_case, tmp_path / "m.html"))
     # flows on 1, 2, 5 and 6 March; 4-5 March keeps only the 5 March flow and its two accounts
