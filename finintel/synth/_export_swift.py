@@ -107,9 +107,7 @@ def write_mt940(
     for r, day in zip(rows.itertuples(index=False), days, strict=True):
         mark = "C" if r.direction > 0 else "D"
         own = str(r.tx_id)[:16]
-        out.append(
-            f":61:{day:%y%m%d%m%d}{mark}{mt940_amount(Decimal(r.amount_exact))}NTRF{own}//{digits(own, 12)}"
-        )
+        out.append(f":61:{day:%y%m%d%m%d}{mark}{mt940_amount(Decimal(r.amount_exact))}NTRF{own}//{digits(own, 12)}")
         out += _info(_text(r.description), str(r.other), _text(r.other_name))
     out += [f":62F:{_balance(closing, last, currency)}", f":64:{_balance(closing, last, currency)}", "-}"]
     Path(path).write_text("\r\n".join(out) + "\r\n", encoding="ascii", errors="replace")
