@@ -264,3 +264,16 @@ def test_colour_by_detector_of_the_strongest_alert(tmp_path, tx_case, alerts_cas
     assert colours["msisdn:+254700000001"] == "#C7D3DD"
     groups = {item["group"] for item in data["legend"]}
     assert "node colour: strongest alert" in groups
+
+
+def test_ego_drops_to_fewer_hops_then_largest_flows(tmp_path):
+    rows = [(f"l{i:02d}", "hub", 10.0 + i, "2024-01-01") for i in range(30)]
+    rows += [(f"far{i:02d}", f"l{i:02d}", 1.0, "2024-01-02") for i in range(30)]
+    tx = transactions(rows)  # hub, 30 leaves at 1 hop, 30 more accounts at 2 hops
+    path = fi.viz.network_map(tx, tmp_path / "a.html", focus="hub", hops=2, max_nodes=35)
+    ids = {n["id"] for n in map_data(path)["nodes"]}
+    assert ids == {"hub"} | {f"l{i:02d}" for i in range(30)}
+    assert "Ego network of the focus account, 1 hop in either direction." in path.read_text("utf-8")
+    path = fi.viz.network_map(tx, tmp_path / "b.html", focus="hub", hops=1, max_nodes=5)
+    ids = {n["id"] for n in map_data(path)["nodes"]}
+    assert ids == {"hub", "l29", "l28", "l27", "l26"}  # the focus, then its largest flows (39, 38, 37, 36)
