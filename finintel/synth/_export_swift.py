@@ -84,7 +84,7 @@ def write_mt940(
     rows = account_rows(tx, account)
     rows = rows[rows["status"] == "completed"]
     number = account.rsplit("/", 1)[-1] if account.startswith("acct:") else account.split(":", 1)[1]
-    bank = institution or account.split(":", 1)[1].split("/", 1)[0].replace("-", " ").title()
+    bank = institution or _bank_name(account)
     bic = SWIFT.get(bank, "XXXXKENX")
     currency = str(rows["currency"].iloc[0]) if len(rows) else "KES"
     signed = pd.Series(
@@ -112,6 +112,12 @@ def write_mt940(
     out += [f":62F:{_balance(closing, last, currency)}", f":64:{_balance(closing, last, currency)}", "-}"]
     Path(path).write_text("\r\n".join(out) + "\r\n", encoding="ascii", errors="replace")
     return [str(t) for t in rows["tx_id"]]
+
+
+def _bank_name(key: str) -> str:
+    """``acct:KCB-BANK-KENYA/…`` -> ``KCB Bank Kenya`` (the synthetic banks' names, for their BICs)."""
+    slug = key.split(":", 1)[1].split("/", 1)[0]
+    return next((name for name in SWIFT if name.upper().replace(" ", "-") == slug), slug)
 
 
 def _text(value: object) -> str:

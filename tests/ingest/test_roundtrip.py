@@ -14,6 +14,9 @@ What a format cannot carry, and is therefore not compared:
 * MT940: dates only (value date); counterparties come from free-text ``:86:`` and are compared
   only for mobile-money wallets (``MPESA B2C 2547…``), the one kind a free text names exactly.
 * Etherscan and TronScan: everything compared (addresses are the accounts).
+* OFX: times to the second (kept); ``BANKID`` is the bank's BIC, so ``acct:`` keys are compared by
+  account number (as for goAML); counterparties only where ``BANKACCTTO`` names an account (a
+  wallet or cash point is only a ``NAME``/``MEMO``).
 * goAML: bank accounts are keyed by the reporting bank's BIC (``acct:KCBLKENX/…``) while the
   ledger keys them by bank name, so ``acct:`` keys are compared by account number; cash agents
   are reported as the agent's registered business, not compared.
@@ -31,6 +34,7 @@ import pandas as pd
 import pytest
 
 import finintel as fi
+from finintel.synth._export_ofx import write_ofx
 from finintel.synth._export_swift import write_mt940
 
 EAT = "Africa/Nairobi"
@@ -69,6 +73,7 @@ SPECS: dict[str, Spec] = {
         counterparty=lambda k: k.startswith("msisdn:+254"),
         options={"tz": EAT},
     ),
+    "ofx": Spec(ref=_after(":", -1), counterparty=lambda k: k.startswith(("acct:", "iban:"))),
 }
 
 
@@ -82,6 +87,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, pd.Da
         path = folder / f"statement_{i}.sta"
         ids = write_mt940(led.transactions, path, account=account)
         extra.append({"file": path.name, "format": "mt940", "account": account, "rows": len(ids), "tx_ids": ids})
+        path = folder / f"statement_{i}.ofx"
+        ids = write_ofx(led.transactions, path, account=account)
+        extra.append({"file": path.name, "format": "ofx", "account": account, "rows": len(ids), "tx_ids": ids})
     return led, folder, pd.concat([written, pd.DataFrame(extra)], ignore_index=True)
 
 
@@ -93,7 +101,7 @@ def _options(fmt: str, account: str | None) -> dict[str, Any]:
 
 
 def _same_key(fmt: str, got: str, want: str) -> bool:
-    if fmt == "goaml" and want.startswith("acct:"):
+    if fmt in ("goaml", "ofx") and want.startswith("acct:"):
         return got.startswith("acct:") and got.rsplit("/", 1)[-1] == want.rsplit("/", 1)[-1]
     return got == want
 
