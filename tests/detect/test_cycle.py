@@ -110,7 +110,7 @@ def test_bad_parameters() -> None:
         cycle(transactions(LOOP), window="soon")
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_row_order_does_not_change_alerts(rnd) -> None:  # type: ignore[no-untyped-def]
     rows = LOOP + [("a", "b", 1_000, "2024-05-01"), ("b", "a", 990, "2024-05-02"), ("b", "c", 10, "2024-05-02")]
@@ -122,7 +122,7 @@ def test_row_order_does_not_change_alerts(rnd) -> None:  # type: ignore[no-untyp
     assert_alerts_equal(cycle(left), cycle(right))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 100)), max_size=40))
 def test_dag_in_time_order_never_yields_a_cycle(edges) -> None:  # type: ignore[no-untyped-def]
     # every edge goes from a lower to a higher node number: no directed loop exists, whatever the times
@@ -138,7 +138,7 @@ def _row(r: tuple) -> dict:  # type: ignore[type-arg]
     return {"sender": r[0], "receiver": r[1], "amount": float(r[2]), "timestamp": r[3]}
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.integers(3, 10), st.lists(st.integers(90, 100), min_size=10, max_size=10))
 def test_ring_with_time_running_backwards_never_yields_a_cycle(n, amounts) -> None:  # type: ignore[no-untyped-def]
     # ring n0 -> n1 -> ... -> n0 where each hop happens an hour *before* the previous one

@@ -114,7 +114,7 @@ def test_bad_parameters() -> None:
         rapid_pass_through(transactions(_mule_rows()), gap="-1D")
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_row_order_does_not_change_alerts(rnd) -> None:  # type: ignore[no-untyped-def]
     rows = _mule_rows() + [("x", "y", 10, "2024-03-02"), ("y", "z", 9, "2024-03-02 01:00")]
