@@ -199,7 +199,12 @@ _JS = r"""
       if (!f) { return box; }
       box.appendChild(el("div", "t-head", f.name || f.key));
       f.lines.forEach(function (l) { box.appendChild(el("div", "t-line", l)); });
-      box.appendChild(el("div", "t-line", "in " + money(f.total_in) + " / out " + money(f.total_out) + " in " + f.n_tx + " transactions" + (f.cur ? " (" + f.cur + ")" : "")));
+      if (f.io && f.io.length) {
+        f.io.forEach(function (r) { box.appendChild(el("div", "t-line", "in " + money(r[1], r[0]) + " / out " + money(r[2], r[0]))); });
+        box.appendChild(el("div", "t-line", f.n_tx + " transactions"));
+      } else {
+        box.appendChild(el("div", "t-line", "in " + money(f.total_in) + " / out " + money(f.total_out) + " in " + f.n_tx + " transactions" + (f.cur ? " (" + f.cur + ")" : "")));
+      }
       if (f.risk !== null) { box.appendChild(el("div", "t-line", "risk score " + f.risk.toFixed(2))); }
       alertBlock(box, f.alerts, f.more_alerts);
     } else {

@@ -122,6 +122,7 @@ def payload(
                     "total_in": d["total_in"],
                     "total_out": d["total_out"],
                     "n_tx": d["n_tx"],
+                    "io": d.get("io", []),
                     "cur": ", ".join(sorted(node_cur.get(n, set()))),
                     "risk": score,
                     "alerts": _public(recs[:_MAX_ALERTS_SHOWN]),

@@ -14,7 +14,7 @@ says in plain words what it left out (the notes go on the page):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -33,6 +33,24 @@ class Flows:
 
     pairs: pd.DataFrame
     nodes: frozenset[str]
+    #: node, currency, total_in, total_out: money per account and currency ("" when unknown)
+    by_currency: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["node", "currency", "total_in", "total_out"])
+    )
+
+    def currency_io(self, nodes: Iterable[str]) -> dict[str, list[list[Any]]]:
+        """``{account: [[currency, in, out], ...]}`` for the given accounts, currencies sorted.
+
+        >>> f = flows_from_transactions(fi.testing.transactions([("a", "b", 2, "2024-01-01")]))
+        >>> f.currency_io(["a"])
+        {'a': [['KES', 0.0, 2.0]]}
+        """
+        bc = self.by_currency
+        sel = bc[bc["node"].isin(set(nodes)).to_numpy()].sort_values(["node", "currency"])
+        out: dict[str, list[list[Any]]] = {}
+        for n, c, i, o in zip(sel["node"], sel["currency"], sel["total_in"], sel["total_out"], strict=True):
+            out.setdefault(str(n), []).append([str(c), float(i), float(o)])
+        return out
 
     def totals(self) -> pd.DataFrame:
         """Per account: ``total_in, total_out, n_tx`` over all its flows (not only the drawn ones)."""
@@ -71,7 +89,19 @@ def flows_from_transactions(tx: pd.DataFrame) -> Flows:
         ["u", "v", "total", "count"]
     ]
     pairs["count"] = pairs["count"].astype(int)
-    return Flows(pairs, frozenset(pairs["u"]) | frozenset(pairs["v"]))
+    cur = tx["currency"].astype(object).fillna("").to_numpy() if "currency" in tx else np.full(len(tx), "", object)
+    money_ = pd.DataFrame(
+        {"u": table["u"].to_numpy(), "v": table["v"].to_numpy(), "c": cur, "a": table["total"].to_numpy()}
+    )
+    return Flows(pairs, frozenset(pairs["u"]) | frozenset(pairs["v"]), _by_currency(money_))
+
+
+def _by_currency(df: pd.DataFrame) -> pd.DataFrame:
+    """From rows (u, v, c, a): per node and currency, money in and out."""
+    out = df.groupby(["u", "c"], sort=False)["a"].sum().rename("total_out").rename_axis(["node", "currency"])
+    inn = df.groupby(["v", "c"], sort=False)["a"].sum().rename("total_in").rename_axis(["node", "currency"])
+    both = pd.concat([inn, out], axis=1).fillna(0.0).reset_index()
+    return both[["node", "currency", "total_in", "total_out"]]
 
 
 def flows_from_graph(G: nx.Graph) -> Flows:
@@ -82,17 +112,25 @@ def flows_from_graph(G: nx.Graph) -> Flows:
     >>> f.pairs.to_dict("records"), sorted(f.nodes)
     ([{'u': 'a', 'v': 'b', 'total': 5.0, 'count': 2}], ['a', 'b', 'z'])
     """
-    rows: list[tuple[str, str, float, int]] = []
+    rows: list[tuple[str, str, float, int, str]] = []
     for u, v, d in G.edges(data=True):
         value = d.get("total", d.get("amount", d.get("weight", 0.0)))
         try:
             total = float(value)
         except (TypeError, ValueError):
             total = 0.0
-        rows.append((str(u), str(v), total if total == total else 0.0, int(d.get("count", 1) or 1)))
-    df = pd.DataFrame(rows, columns=["u", "v", "total", "count"])
+        listed = d.get("currencies")
+        cur = (
+            "+".join(sorted(str(c) for c in listed))
+            if isinstance(listed, list | tuple)
+            else str(d.get("currency") or "")
+        )
+        rows.append(
+            (str(u), str(v), total if total == total else 0.0, int(d.get("count", 1) or 1), cur.replace(",", "+"))
+        )
+    df = pd.DataFrame(rows, columns=["u", "v", "total", "count", "c"])
     pairs = df.groupby(["u", "v"], sort=True).agg(total=("total", "sum"), count=("count", "sum")).reset_index()
-    return Flows(pairs, frozenset(str(n) for n in G.nodes))
+    return Flows(pairs, frozenset(str(n) for n in G.nodes), _by_currency(df.rename(columns={"total": "a"})))
 
 
 def top_flows(flows: Flows, max_nodes: int, risk: Mapping[str, float | None]) -> tuple[set[str], list[str]]:

@@ -227,7 +227,9 @@ def _annotate(
                     float(row["total_out"]),
                     int(row["n_tx"]),
                 )
+    io = flows.currency_io(H.nodes)
     for n, data in H.nodes(data=True):
+        data["io"] = io.get(n, [])
         if n in entity_of:
             data["entity_id"] = entity_of[n]
             if n in entity_name:

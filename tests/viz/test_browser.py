@@ -108,6 +108,7 @@ def test_hovering_a_node_shows_its_alert_reasons(opened, tmp_path, tx_case, aler
     page.page.wait_for_selector("#tip", state="visible", timeout=5_000)
     tip = page.js("document.getElementById('tip').textContent")
     assert "layering (score 0.90)" in tip and "in and out within 1 day" in tip and node in tip
+    assert "in KES 15,000.00 / out KES 14,000.00" in tip  # the failed KES 500 to cash is not counted
     built = page.js("finintelMap.tooltip('node', 'msisdn:+254711111111').textContent")
     assert "2 senders in 2 days " + HOSTILE in built and "risk score 0.75" in built
 

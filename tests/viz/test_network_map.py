@@ -156,6 +156,11 @@ def test_flow_in_two_currencies_keeps_each_amount(tmp_path):
     f = data["edges"][0]["f"]
     assert f["amounts"] == [["KES", 1_000.0], ["USDT-TRC20", 7.5]] and f["count"] == 2
     assert f["currency"] == "KES, USDT-TRC20"
+    io = {n["id"]: n["f"]["io"] for n in data["nodes"]}
+    assert io == {
+        "a": [["KES", 0.0, 1_000.0], ["USDT-TRC20", 0.0, 7.5]],
+        "b": [["KES", 1_000.0, 0.0], ["USDT-TRC20", 7.5, 0.0]],
+    }
 
 
 def test_file_is_utf8(tmp_path, tx_case):
