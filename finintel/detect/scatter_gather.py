@@ -9,7 +9,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
-from finintel.detect._graph_kernels import EdgeArrays, edge_arrays, span_text, timestamp, to_us, two_hop_pairs
+from finintel.detect._graph_kernels import (
+    EdgeArrays,
+    duration_text,
+    edge_arrays,
+    span_text,
+    timestamp,
+    to_us,
+    two_hop_pairs,
+)
 from finintel.detect._registry import register
 from finintel.errors import ConfigError
 
@@ -98,7 +106,7 @@ def scatter_gather(
       entity destination  k  retained_fraction   score
     0   boss    cash-out  3             0.9556  0.8806
     >>> print(alerts.at[0, "reason"])
-    KES 450,000.00 left boss to 3 accounts on 3-4 Mar 2024 and KES 430,000.00 (96%) reached cash-out from them on 3-5 Mar 2024, each leg within 1 day
+    KES 450,000.00 left boss to 3 accounts on 3-4 Mar 2024 and KES 430,000.00 (96%) reached cash-out from them on 3-5 Mar 2024, each leg within 24 hours
     """
     _check(min_intermediaries, min_return)
     E = edge_arrays(tx)
@@ -365,7 +373,7 @@ def _scatter_gather_rows(
                 "reason": (
                     f"{money(out, currency)} left {source} to {k} accounts {first_span} and "
                     f"{money(reached, currency)} ({fraction:.0%}) reached {dest} from them {second_span}, "
-                    f"each leg within {_days(longest)}"
+                    f"each leg within {duration_text(longest)}"
                 ),
                 "accounts": [source, *(str(x) for x in E.accounts[mids[ok]]), dest],
                 "destination": dest,
@@ -473,10 +481,3 @@ def _drop_slow_duplicates(rows: list[dict[str, object]]) -> list[dict[str, objec
             continue
         out.append(row)
     return out
-
-
-def _days(us: int) -> str:
-    days = us / 86_400e6
-    if days <= 1:
-        return "1 day"
-    return f"{days:.3g} days"

@@ -41,7 +41,7 @@ def test_scatter_gather_found_with_hand_computed_numbers() -> None:
     assert a["score"] == pytest.approx(0.5 + 0.2 * 0.8 + 0.15 * 5 / 6 + 0.15 * 0.45, abs=1e-4)
     assert a["reason"] == (
         f"KES 450,000.00 left {SRC} to 5 accounts on 4 Mar 2024 and KES 432,000.00 (96%) reached {DST} "
-        "from them on 4-5 Mar 2024, each leg within 1 day"
+        "from them on 4-5 Mar 2024, each leg within 6 hours"
     )
 
 
