@@ -17,6 +17,11 @@ What a format cannot carry, and is therefore not compared:
 * OFX: times to the second (kept); ``BANKID`` is the bank's BIC, so ``acct:`` keys are compared by
   account number (as for goAML); counterparties only where ``BANKACCTTO`` names an account (a
   wallet or cash point is only a ``NAME``/``MEMO``).
+* camt.053: booking times to the second (``BookgDt/DtTm``); ``acct:`` keys by number (BIC-keyed, as
+  OFX); counterparties only where ``RltdPties`` gives an account (a wallet is a name, cash at the
+  counter is the bank's cash point).
+* pacs.008: settlement dates only (``IntrBkSttlmDt``, East Africa Time); debtor and creditor
+  accounts compared (``acct:`` by number); only account-to-account transfers are written.
 * goAML: bank accounts are keyed by the reporting bank's BIC (``acct:KCBLKENX/…``) while the
   ledger keys them by bank name, so ``acct:`` keys are compared by account number; cash agents
   are reported as the agent's registered business, not compared.
@@ -34,6 +39,7 @@ import pandas as pd
 import pytest
 
 import finintel as fi
+from finintel.synth._export_iso20022 import write_camt053, write_pacs008
 from finintel.synth._export_ofx import write_ofx
 from finintel.synth._export_swift import write_mt940
 
@@ -55,6 +61,10 @@ def _attr(name: str) -> Callable[[pd.DataFrame], pd.Series]:
     return lambda got: got["attributes"].map(lambda s: json.loads(s).get(name))
 
 
+def _attr_ref(name: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda got: got["attributes"].map(lambda s: json.loads(s)["refs"].get(name))
+
+
 def _after(sep: str, pos: int) -> Callable[[pd.DataFrame], pd.Series]:
     return lambda got: got["tx_id"].str.split(sep).str[pos]
 
@@ -73,8 +83,12 @@ SPECS: dict[str, Spec] = {
         counterparty=lambda k: k.startswith("msisdn:+254"),
         options={"tz": EAT},
     ),
+    "camt053": Spec(ref=_after(":", 1), counterparty=lambda k: k.startswith(("acct:", "iban:"))),
+    "pacs008": Spec(ref=_attr_ref("EndToEndId"), dates_only=True, options={"tz": EAT}),
     "ofx": Spec(ref=_after(":", -1), counterparty=lambda k: k.startswith(("acct:", "iban:"))),
 }
+
+READER = {"camt053": "iso20022", "pacs008": "iso20022"}
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +98,14 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, pd.Da
     written = fi.synth.write_exports(led, folder)
     extra = []
     for i, account in enumerate(fi.synth.default_selection(led)["bank_csv"]):
-        path = folder / f"statement_{i}.sta"
-        ids = write_mt940(led.transactions, path, account=account)
-        extra.append({"file": path.name, "format": "mt940", "account": account, "rows": len(ids), "tx_ids": ids})
-        path = folder / f"statement_{i}.ofx"
-        ids = write_ofx(led.transactions, path, account=account)
-        extra.append({"file": path.name, "format": "ofx", "account": account, "rows": len(ids), "tx_ids": ids})
+        for fmt, writer, name in (
+            ("mt940", write_mt940, f"statement_{i}.sta"),
+            ("ofx", write_ofx, f"statement_{i}.ofx"),
+            ("camt053", write_camt053, f"camt053_{i}.xml"),
+            ("pacs008", write_pacs008, f"pacs008_{i}.xml"),
+        ):
+            ids = writer(led.transactions, folder / name, account=account)
+            extra.append({"file": name, "format": fmt, "account": account, "rows": len(ids), "tx_ids": ids})
     return led, folder, pd.concat([written, pd.DataFrame(extra)], ignore_index=True)
 
 
@@ -101,7 +117,7 @@ def _options(fmt: str, account: str | None) -> dict[str, Any]:
 
 
 def _same_key(fmt: str, got: str, want: str) -> bool:
-    if fmt in ("goaml", "ofx") and want.startswith("acct:"):
+    if fmt in ("goaml", "ofx", "camt053", "pacs008") and want.startswith("acct:"):
         return got.startswith("acct:") and got.rsplit("/", 1)[-1] == want.rsplit("/", 1)[-1]
     return got == want
 
@@ -116,7 +132,7 @@ def test_roundtrip_recovers_the_ledger_rows(exported: tuple[Any, Path, pd.DataFr
     compared = {"rows": 0, "counterparties": 0}
     for row in files.itertuples():
         frames = fi.read(folder / row.file, **_options(fmt, row.account))
-        assert frames.format == fmt, f"{row.file} detected as {frames.format}"
+        assert frames.format == READER.get(fmt, fmt), f"{row.file} detected as {frames.format}"
         got = frames.transactions.copy()
         got.index = pd.Index(spec.ref(got), name="ref")
         if spec.closing_line:
