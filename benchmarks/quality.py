@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", default="KE")
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/finintel_bench"))
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/finintel_detect_bench"))
     args = ap.parse_args(argv)
     import pyarrow.parquet as pq
 

@@ -77,7 +77,7 @@ TRAVEL_KEYWORDS: tuple[str, ...] = (
 """Words in a narrative or payee name that mark travel, visa, recruitment or placement spending."""
 
 
-@register("recruitment_fee_funnel", partition="receiver")
+@register("recruitment_fee_funnel", partition="account")
 def recruitment_fee_funnel(
     tx: pd.DataFrame,
     *,
@@ -233,14 +233,13 @@ def _own_accounts(
     if not entities:
         return {}
     sub = tx[tx["sender"].isin(entities) | tx["receiver"].isin(entities)]
-    keys = owner_keys(sub, accounts, parties)
-    by_acct = keys.groupby("account")["owner"].agg(set)
+    keys = owner_keys(sub, accounts, parties).astype(str)
     paid = sub.loc[sub["sender"].isin(entities), ["sender", "receiver"]].astype(str).drop_duplicates()
-    out: dict[str, set[str]] = {}
-    for s_, r_ in zip(paid["sender"], paid["receiver"], strict=True):
-        if s_ != r_ and by_acct.get(s_, set()) & by_acct.get(r_, set()):
-            out.setdefault(s_, set()).add(r_)
-    return out
+    same = paid.merge(keys.rename(columns={"account": "sender"}), on="sender").merge(
+        keys.rename(columns={"account": "receiver"}), on=["receiver", "owner"]
+    )
+    same = same[same["sender"] != same["receiver"]]
+    return {str(k): set(g) for k, g in same.groupby("sender")["receiver"]}
 
 
 def _similar_unrelated(
