@@ -84,7 +84,9 @@ def assemble(
     tx_id = make_ids(rng, text["channel"], text["currency"], ts, is_wallet[snd] | is_wallet[rcv])
     planted_pos = np.flatnonzero(provisional != "")
     id_map = dict(zip(provisional[planted_pos], tx_id.take(pa.array(planted_pos)).to_pylist(), strict=True))
+    del text, provisional  # ten million object pointers each: free them before the string columns are built
     s_idx, r_idx = pa.array(snd), pa.array(rcv)
+    del snd, rcv
     amounts = pa.array(amount, pa.float64())
     currency = decode("currency")
     n = len(order)
