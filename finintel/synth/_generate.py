@@ -139,7 +139,10 @@ def generate(
     >>> sorted(led.truth["typology"].unique())[:3]
     ['crypto_offramp', 'cycle', 'dormant_burst']
     """
-    names = list(TYPOLOGIES) if typologies == "all" else list(typologies)
+    if isinstance(typologies, str):
+        names = list(TYPOLOGIES) if typologies == "all" else [typologies]
+    else:
+        names = list(typologies)
     unknown = [t for t in names if t not in TYPOLOGIES]
     if unknown:
         raise ConfigError(f"unknown typology {unknown[0]!r}; known: {', '.join(TYPOLOGIES)}")
@@ -148,7 +151,10 @@ def generate(
         raise ConfigError(f"countries must be among KE, UG, ET, DJ, got {list(countries)}")
     if days < 1 or n_transactions < 1:
         raise ConfigError("n_transactions and days must be positive")
-    t0 = pd.Timestamp(start).tz_localize(None).normalize()
+    try:
+        t0 = pd.Timestamp(start).tz_localize(None).normalize()
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"start must be a date like '2024-01-01', got {start!r}") from err
     seeds = np.random.SeedSequence(seed).spawn(4)
     rng_pop, rng_bg, rng_plant, rng_ids = (np.random.default_rng(s) for s in seeds)
     pop = build_population(rng_pop, max(300, n_transactions // 15), tuple(countries))

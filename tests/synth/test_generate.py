@@ -117,6 +117,10 @@ def test_bad_arguments_raise_config_error():
         fi.synth.generate(100)
     with pytest.raises(ConfigError, match="countries"):
         fi.synth.generate(1_000, countries=["XX"])
+    with pytest.raises(ConfigError, match="start must be a date"):
+        fi.synth.generate(1_000, start="first of March")
+    one = fi.synth.generate(1_000, seed=1, typologies="fan_out", slow=False)
+    assert one.truth["typology"].tolist() == ["fan_out"]
 
 
 def test_one_country_population_stays_in_that_country():
