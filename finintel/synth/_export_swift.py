@@ -1,4 +1,6 @@
-"""SWIFT MT940 customer statement of one bank account, as a bank's host-to-host channel delivers it.
+"""SWIFT messages of one bank account: its MT940 statement and the MT103 transfers it sent (RJE file).
+
+MT940 (:func:`write_mt940`), as a bank's host-to-host channel delivers it.
 
 One file, one statement: the basic header block ``{1:F01<BIC>AXXX…}``, the application header
 ``{2:O940…}``, then block 4 with ``:20:`` (statement reference), ``:25:`` (the account number),
@@ -15,11 +17,20 @@ per booked entry with its ``:86:`` information to account owner, ``:62F:`` (clos
 * only booked (``completed``) entries are listed: a failed transfer never reaches a statement and
   a reversed one is booked and reversed on the same day by the synthetic bank (net nothing), so
   neither is written. Dates are East Africa Time; times of day are not in MT940.
+
+MT103 (:func:`write_mt103`), an RJE file as SWIFT Alliance exports it: messages separated by a
+line holding ``$``, each ``{1:F01<sender BIC>AXXX<session+sequence>}{2:I103<receiver BIC>XXXXN}
+{3:{121:<UETR>}}{4:`` then ``:20:`` (sender's reference = the canonical tx_id), ``:23B:CRED``,
+``:32A:`` (value date, currency, amount with decimal comma), ``:50K:/<account>`` and the
+ordering customer's name, ``:52A:`` ordering institution, ``:57A:`` account-with institution,
+``:59:/<account>`` and the beneficiary's name, ``:70:`` remittance information, ``:71A:SHA``,
+``-}``. One message per booked credit transfer from the account to another bank account.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,7 +39,7 @@ import pandas as pd
 from finintel.synth._export_goaml import SWIFT
 from finintel.synth._export_util import EAT, account_rows, digits, opening_balance
 
-__all__ = ["mt940_amount", "write_mt940"]
+__all__ = ["mt940_amount", "write_mt103", "write_mt940"]
 
 
 def mt940_amount(value: Decimal) -> str:
@@ -118,6 +129,73 @@ def _bank_name(key: str) -> str:
     """``acct:KCB-BANK-KENYA/…`` -> ``KCB Bank Kenya`` (the synthetic banks' names, for their BICs)."""
     slug = key.split(":", 1)[1].split("/", 1)[0]
     return next((name for name in SWIFT if name.upper().replace(" ", "-") == slug), slug)
+
+
+def write_mt103(tx: pd.DataFrame, path: str | Path, *, account: str) -> list[str]:
+    """Write the MT103s bank account `account` sent to other bank accounts as one RJE file; return the tx_ids.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Canonical transactions (``Ledger.transactions``).
+    path : str or Path
+        The ``.rje`` file to write.
+    account : str
+        The ordering customer's account (``acct:<BANK>/<number>``).
+
+    Returns
+    -------
+    list of str
+        Canonical tx_ids (each message's ``:20:``), in file order.
+
+    Examples
+    --------
+    >>> import tempfile, finintel as fi
+    >>> t = fi.testing.transactions([("acct:KCB-BANK-KENYA/1234567890", "acct:DFCU-BANK/9988776655", 15000.5,
+    ...                                "2024-03-01 09:00")], currency="USD", channel="bank")
+    >>> p = Path(tempfile.mkdtemp()) / "out.rje"
+    >>> write_mt103(t, p, account="acct:KCB-BANK-KENYA/1234567890")
+    ['t1']
+    >>> p.read_text().splitlines()[1:4]
+    [':20:t1', ':23B:CRED', ':32A:240301USD15000,5']
+    >>> fi.read(p).transactions.loc[0, ["sender", "receiver"]].tolist()
+    ['acct:KCBLKENX/1234567890', 'acct:DFCUUGKA/9988776655']
+    """
+    rows = account_rows(tx, account)
+    bank_to_bank = rows["other"].str.startswith(("acct:", "iban:"))
+    rows = rows[(rows["status"] == "completed") & (rows["direction"] < 0) & bank_to_bank]
+    bic = SWIFT.get(_bank_name(account), "XXXXKENX")
+    messages = []
+    for n, r in enumerate(rows.itertuples(index=False), 1):
+        other = str(r.other)
+        to_bic = SWIFT.get(_bank_name(other), "XXXXKENX") if other.startswith("acct:") else None
+        uetr = uuid.UUID(int=int(digits(str(r.tx_id) + account, 38)), version=4)
+        day = r.timestamp.tz_convert(EAT)
+        receiver = to_bic or "CITIUS33"  # a foreign IBAN: sent through a correspondent
+        lines = [
+            f"{{1:F01{bic}AXXX{digits(account, 4)}{n:06d}}}{{2:I103{receiver}XXXXN}}{{3:{{121:{uetr}}}}}{{4:",
+            f":20:{str(r.tx_id)[:16]}",
+            ":23B:CRED",
+            f":32A:{day:%y%m%d}{r.currency}{mt940_amount(Decimal(r.amount_exact))}",
+            f":50K:/{account.rsplit('/', 1)[-1]}",
+            *_swift_lines(_text(r.sender_name) or "NOT PROVIDED", 35, 4),
+            f":52A:{bic}",
+        ]
+        if to_bic:
+            lines.append(f":57A:{to_bic}")
+        lines += [f":59:/{other.split(':', 1)[1].rsplit('/', 1)[-1]}", *_swift_lines(_text(r.receiver_name), 35, 4)]
+        if memo := _text(r.description):
+            lines += [":70:" + line for line in _swift_lines(memo, 35, 1)] + _swift_lines(memo, 35, 4)[1:]
+        lines += [":71A:SHA", "-}"]
+        messages.append("\r\n".join(lines))
+    Path(path).write_text("\r\n$\r\n".join(messages) + ("\r\n" if messages else ""), encoding="ascii", errors="replace")
+    return [str(t) for t in rows["tx_id"]]
+
+
+def _swift_lines(text: str, width: int, most: int) -> list[str]:
+    """`text` in the SWIFT x character set, cut into at most `most` lines of `width` characters."""
+    clean = re.sub(r"\s+", " ", re.sub(r"[^A-Za-z0-9/\-?:().,'+ ]", " ", text.upper())).strip()
+    return [clean[i : i + width] for i in range(0, len(clean), width)][:most] or ["NOT PROVIDED"]
 
 
 def _text(value: object) -> str:

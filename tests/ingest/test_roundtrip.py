@@ -22,6 +22,8 @@ What a format cannot carry, and is therefore not compared:
   counter is the bank's cash point).
 * pacs.008: settlement dates only (``IntrBkSttlmDt``, East Africa Time); debtor and creditor
   accounts compared (``acct:`` by number); only account-to-account transfers are written.
+* MT103: value dates only (``:32A:``); ordering and beneficiary accounts compared (``acct:`` by
+  number: the reader keys them by BIC); only account-to-account transfers are written.
 * goAML: bank accounts are keyed by the reporting bank's BIC (``acct:KCBLKENX/…``) while the
   ledger keys them by bank name, so ``acct:`` keys are compared by account number; cash agents
   are reported as the agent's registered business, not compared.
@@ -41,7 +43,7 @@ import pytest
 import finintel as fi
 from finintel.synth._export_iso20022 import write_camt053, write_pacs008
 from finintel.synth._export_ofx import write_ofx
-from finintel.synth._export_swift import write_mt940
+from finintel.synth._export_swift import write_mt103, write_mt940
 
 EAT = "Africa/Nairobi"
 
@@ -85,6 +87,7 @@ SPECS: dict[str, Spec] = {
     ),
     "camt053": Spec(ref=_after(":", 1), counterparty=lambda k: k.startswith(("acct:", "iban:"))),
     "pacs008": Spec(ref=_attr_ref("EndToEndId"), dates_only=True, options={"tz": EAT}),
+    "mt103": Spec(ref=_attr("sender_reference"), dates_only=True, options={"tz": EAT}),
     "ofx": Spec(ref=_after(":", -1), counterparty=lambda k: k.startswith(("acct:", "iban:"))),
 }
 
@@ -103,8 +106,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, pd.Da
             ("ofx", write_ofx, f"statement_{i}.ofx"),
             ("camt053", write_camt053, f"camt053_{i}.xml"),
             ("pacs008", write_pacs008, f"pacs008_{i}.xml"),
+            ("mt103", write_mt103, f"mt103_{i}.rje"),
         ):
             ids = writer(led.transactions, folder / name, account=account)
+            if not ids:  # no transfer of that kind: a bank would send no file
+                continue
             extra.append({"file": name, "format": fmt, "account": account, "rows": len(ids), "tx_ids": ids})
     return led, folder, pd.concat([written, pd.DataFrame(extra)], ignore_index=True)
 
@@ -117,7 +123,7 @@ def _options(fmt: str, account: str | None) -> dict[str, Any]:
 
 
 def _same_key(fmt: str, got: str, want: str) -> bool:
-    if fmt in ("goaml", "ofx", "camt053", "pacs008") and want.startswith("acct:"):
+    if fmt in ("goaml", "ofx", "camt053", "pacs008", "mt103") and want.startswith("acct:"):
         return got.startswith("acct:") and got.rsplit("/", 1)[-1] == want.rsplit("/", 1)[-1]
     return got == want
 
