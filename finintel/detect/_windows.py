@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from finintel.errors import ConfigError
 
@@ -31,6 +33,7 @@ __all__ = [
     "merge_windows",
     "range_sum",
     "seconds",
+    "sorted_codes",
     "span_text",
     "time_seconds",
     "trailing_start",
@@ -123,6 +126,38 @@ def time_seconds(ts: pd.Series) -> np.ndarray:
     return values.astype("int64") // 1_000_000
 
 
+def sorted_codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes ranking `values` in sorted order, and the sorted distinct values (missing as "").
+
+    Text goes through Arrow's dictionary encoding (C++), several times faster than pandas on object arrays.
+
+    >>> sorted_codes(pd.Series(["b", "a", None, "b"], dtype="string[pyarrow]"))
+    (array([2, 1, 0, 2]), array(['', 'a', 'b'], dtype=object))
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        codes, uniques = pd.factorize(values, sort=True)
+        return np.asarray(codes, dtype="int64"), np.asarray(uniques, dtype=object)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype | pd.ArrowDtype):
+        arr = (
+            pa.array(values.array, from_pandas=True)
+            if isinstance(values.dtype, pd.StringDtype)
+            else values.array._pa_array
+        )
+    else:
+        arr = pa.array(
+            pd.Series(values).astype(object).where(pd.Series(values).notna(), None).to_numpy(), type=pa.string()
+        )
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.fill_null(arr.cast(pa.string()), "")
+    enc = pc.dictionary_encode(arr)
+    order = np.asarray(pc.sort_indices(enc.dictionary))
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
+    codes = rank[np.asarray(enc.indices, dtype="int64")] if len(arr) else np.zeros(0, dtype="int64")
+    return codes, np.asarray(enc.dictionary.take(pa.array(order)).to_pylist() if len(order) else [], dtype=object)
+
+
 def blocks(keys: pd.Series | np.ndarray, ts: pd.Series, tiebreak: Sequence[Any] | np.ndarray | pd.Series) -> Blocks:
     """Sort rows into per-key blocks ordered by time, ties broken by `tiebreak` (the tx_id) so that input order never matters.
 
@@ -132,9 +167,8 @@ def blocks(keys: pd.Series | np.ndarray, ts: pd.Series, tiebreak: Sequence[Any] 
     >>> b.order.tolist(), b.keys.tolist(), b.start.tolist(), b.stop.tolist()
     ([2, 1, 0], ['a', 'b'], [0, 2], [2, 3])
     """
-    key_arr = np.asarray(pd.Series(keys).astype(object).fillna("").to_numpy())
-    codes, uniques = pd.factorize(key_arr, sort=True)
-    tie, _ = pd.factorize(np.asarray(pd.Series(tiebreak).astype(object).to_numpy()), sort=True)
+    codes, uniques = sorted_codes(keys)
+    tie, _ = sorted_codes(tiebreak)
     t = time_seconds(ts) if isinstance(ts, pd.Series) else np.asarray(ts, dtype="int64")
     order = np.lexsort((tie, t, codes))
     code = codes[order]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
-from finintel.detect._windows import blocks, leading_end, local_amounts, range_sum, seconds, span_text
+from finintel.detect._windows import blocks, leading_end, local_amounts, range_sum, seconds, sorted_codes, span_text
 
 __all__ = ["dormant_burst"]
 
@@ -94,11 +94,11 @@ def dormant_burst(
     n = len(tx)
     if n == 0:
         return make_alerts("dormant_burst", [])
-    accounts = pd.concat([tx["sender"].astype(object), tx["receiver"].astype(object)], ignore_index=True)
+    accounts = pd.concat([tx["sender"], tx["receiver"]], ignore_index=True)
     ts = pd.concat([tx["timestamp"], tx["timestamp"]], ignore_index=True)
-    ids = pd.concat([tx["tx_id"], tx["tx_id"]], ignore_index=True).astype(str)
+    tie, _ = sorted_codes(tx["tx_id"])
     # ties broken by tx id then side, so that a self-transfer's two legs sort the same way every time
-    b = blocks(accounts, ts, ids + np.where(np.arange(2 * n) < n, "\x1fs", "\x1fr"))
+    b = blocks(accounts, ts, np.concatenate([2 * tie, 2 * tie + 1]))
     value = np.nan_to_num(np.concatenate([amt, amt])[b.order])
     t0 = int(b.t.min())
     gap = np.diff(b.t, prepend=t0)

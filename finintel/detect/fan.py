@@ -10,7 +10,15 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
-from finintel.detect._windows import blocks, duration_text, merge_windows, seconds, span_text, trailing_start
+from finintel.detect._windows import (
+    blocks,
+    duration_text,
+    merge_windows,
+    seconds,
+    sorted_codes,
+    span_text,
+    trailing_start,
+)
 
 __all__ = ["fan_in", "fan_out"]
 
@@ -194,7 +202,9 @@ def _fan(
 ) -> pd.DataFrame:
     w, lb, sw = seconds(window), seconds(lookback, name="lookback"), seconds(slow_window, name="slow_window")
     frame = tx[["tx_id", "timestamp", side, other, "amount", "currency"]].reset_index(drop=True)
-    pair = frame[side].astype(str) + "\x1f" + frame[other].astype(str)
+    cs, _ = sorted_codes(frame[side])
+    co, _ = sorted_codes(frame[other])
+    pair = cs * (int(co.max()) + 1 if len(co) else 1) + co
     pb = blocks(pair, frame["timestamp"], frame["tx_id"])
     gap = np.diff(pb.t, prepend=0)
     first_in_block = np.zeros(len(pb.t), dtype=bool)

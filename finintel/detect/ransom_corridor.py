@@ -10,12 +10,12 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
-from finintel.detect._windows import blocks, duration_text, episodes, local_amounts, seconds
+from finintel.detect._windows import blocks, duration_text, episodes, local_amounts, seconds, sorted_codes
 
 __all__ = ["ransom_corridor"]
 
 
-@register("ransom_corridor", partition="receiver")
+@register("ransom_corridor", partition="account")
 def ransom_corridor(
     tx: pd.DataFrame,
     *,
@@ -119,8 +119,9 @@ def ransom_corridor(
             )
     if mm_tx_cap is not None:
         cap = frame[(amt >= mm_tx_cap * (1 - cap_margin)) & (amt <= mm_tx_cap) & ~cashout].reset_index(drop=True)
-        pair = cap["sender"].astype(str) + "\x1f" + cap["receiver"].astype(str)
-        pb = blocks(pair, cap["timestamp"], cap["tx_id"])
+        cs, _ = sorted_codes(cap["sender"])
+        cr, _ = sorted_codes(cap["receiver"])
+        pb = blocks(cs * (int(cr.max()) + 1 if len(cr) else 1) + cr, cap["timestamp"], cap["tx_id"])
         for lo, hi in episodes(pb, w, min_cap_repeats):
             ev = cap.iloc[pb.order[lo:hi]]
             rows += _with_cashout(
