@@ -289,7 +289,8 @@ def _run_dask(
         tagged = ddf.map_partitions(tag, job.kind, meta=meta)
     else:
         tagged = ddf.map_partitions(lambda p: p.assign(_bucket=np.int64(0)), meta=meta)
-    shuffled = tagged.shuffle(on="_bucket", npartitions=n)
+    # task-based shuffle: the P2P shuffle cannot unpack some pyarrow-backed extension columns
+    shuffled = tagged.shuffle(on="_bucket", npartitions=n, shuffle_method="tasks")
     alerts_meta = F.empty(F.ALERTS)
 
     def run_part(part: pd.DataFrame) -> pd.DataFrame:

@@ -66,6 +66,17 @@ def test_component_ids_do_not_depend_on_row_order():
     assert rev.tolist() == [0, 1, 0, 0]
 
 
+def test_partitioned_engine_equals_in_memory_on_a_synthetic_ledger_with_every_typology():
+    """Every detector must declare the partition key its work needs (e.g. a funnel also reads the recipient's outflows)."""
+    tx = fi.synth.generate(n_transactions=6_000, seed=3).transactions
+    cfg = load_config(profile="KE")
+    memory = screen(tx, cfg)
+    assert memory["detector"].nunique() >= 10
+    part = screen(tx, cfg, engine="partitioned", partitions=6)
+    assert memory.groupby("detector").size().to_dict() == part.groupby("detector").size().to_dict()
+    assert_alerts_equal(memory, part)
+
+
 def test_partitioned_engine_equals_in_memory(ledger, tmp_path):
     cfg = load_config(profile="KE")
     memory = screen(ledger, cfg)

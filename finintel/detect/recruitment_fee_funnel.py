@@ -77,7 +77,7 @@ TRAVEL_KEYWORDS: tuple[str, ...] = (
 """Words in a narrative or payee name that mark travel, visa, recruitment or placement spending."""
 
 
-@register("recruitment_fee_funnel", partition="account")
+@register("recruitment_fee_funnel", partition="component")
 def recruitment_fee_funnel(
     tx: pd.DataFrame,
     *,

@@ -15,7 +15,7 @@ from finintel.detect._windows import blocks, duration_text, episodes, local_amou
 __all__ = ["structuring"]
 
 
-@register("structuring", partition="sender")
+@register("structuring", partition="account")
 def structuring(
     tx: pd.DataFrame,
     *,
