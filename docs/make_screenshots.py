@@ -48,7 +48,8 @@ def main() -> None:
             if name == "map_ego_tooltip.png":
                 node = str(top["entity"])
                 x, y = page.evaluate(
-                    """(node) => { const n = finintelMap.network; const p = n.canvasToDOM(n.getPositions([node])[node]);
+                    """(node) => { const n = finintelMap.network, id = finintelMap.idOf(node);
+                    const p = n.canvasToDOM(n.getPositions([id])[id]);
                     const r = document.getElementById('map').getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
                     node,
                 )

@@ -155,13 +155,20 @@ _JS = r"""
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("finintel-data").textContent);
-  var info = {n: {}, e: {}};
-  var nodeItems = data.nodes.map(function (n) { info.n[n.id] = n.f; var o = Object.assign({}, n); delete o.f; return o; });
-  var edgeItems = data.edges.map(function (e) {
-    info.e[e.id] = Object.assign({from: e.from, to: e.to, first: e.t0, last: e.t1}, e.f);
-    var o = Object.assign({}, e); delete o.f; return o;
+  // vis-network keeps items in plain objects, so an account key such as "__proto__" cannot be a vis id:
+  // nodes get their position as id, and Maps (not objects) hold everything keyed by data.
+  var info = {n: new Map(), e: new Map()};
+  var keyToId = new Map();
+  var nodeItems = data.nodes.map(function (n, i) {
+    keyToId.set(n.id, i); info.n.set(i, n.f);
+    var o = Object.assign({}, n); delete o.f; o.id = i; return o;
   });
-  function nameOf(key) { var f = info.n[key]; return (f && f.name) || key; }
+  var edgeItems = data.edges.map(function (e) {
+    info.e.set(e.id, Object.assign({from: e.from, to: e.to, first: e.t0, last: e.t1}, e.f));
+    var o = Object.assign({}, e); delete o.f; o.from = keyToId.get(e.from); o.to = keyToId.get(e.to); return o;
+  });
+  function nodeId(idOrKey) { return typeof idOrKey === "number" ? idOrKey : keyToId.get(idOrKey); }
+  function nameOf(key) { var f = info.n.get(keyToId.get(key)); return (f && f.name) || key; }
   var nodes = new vis.DataSet(nodeItems);
   var edges = new vis.DataSet(edgeItems);
   var period = {from: -Infinity, to: Infinity};
@@ -195,7 +202,7 @@ _JS = r"""
   function tooltip(kind, id) {
     var box = el("div", "t-box");
     if (kind === "node") {
-      var f = info.n[id];
+      var f = info.n.get(nodeId(id));
       if (!f) { return box; }
       box.appendChild(el("div", "t-head", f.name || f.key));
       f.lines.forEach(function (l) { box.appendChild(el("div", "t-line", l)); });
@@ -208,7 +215,7 @@ _JS = r"""
       if (f.risk !== null) { box.appendChild(el("div", "t-line", "risk score " + f.risk.toFixed(2))); }
       alertBlock(box, f.alerts, f.more_alerts);
     } else {
-      var g = info.e[id];
+      var g = info.e.get(id);
       if (!g) { return box; }
       box.appendChild(el("div", "t-head", nameOf(g.from) + " \u2192 " + nameOf(g.to)));
       box.appendChild(el("div", "t-line", g.from + " \u2192 " + g.to));
@@ -225,7 +232,7 @@ _JS = r"""
   var container = document.getElementById("map");
   var network = new vis.Network(container, {nodes: nodeView, edges: edgeView}, data.options);
   var api = {network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
-             tooltip: tooltip, stable: false, stabilizedAt: null, started: performance.now(), setPeriod: null};
+             tooltip: tooltip, idOf: nodeId, stable: false, stabilizedAt: null, started: performance.now(), setPeriod: null};
   window.finintelMap = api;
   var progress = document.getElementById("progress");
   network.on("stabilizationProgress", function (p) { progress.textContent = "Laying out the network... " + Math.round(100 * p.iterations / p.total) + "%"; });
@@ -288,7 +295,7 @@ _JS = r"""
       period.from = from; period.to = to;
       var full = from <= data.period.from && to >= data.period.to;
       if (full) { shownNodes = null; } else {
-        shownNodes = new Set(data.isolated);
+        shownNodes = new Set(data.isolated.map(nodeId));
         edgeView.get({filter: function (e) { return (e.t1 === null || e.t1 >= from) && (e.t0 === null || e.t0 <= to); }})
           .forEach(function (e) { shownNodes.add(e.from); shownNodes.add(e.to); });
       }

@@ -88,8 +88,8 @@ def test_map_renders_every_node_and_edge_offline(opened, tmp_path, tx_case, aler
     assert page.requests == [] and page.errors == []
     assert page.js("document.querySelectorAll('#legend .lg-item').length") > 5
     edge_tip = page.js(
-        "(() => { const e = finintelMap.edges.get({filter: x => x.from === 'msisdn:+254711111111'"
-        " && x.to === 'acct:KCB/0012345'})[0]; return finintelMap.tooltip('edge', e.id).textContent; })()"
+        "(() => { const m = finintelMap, e = m.edges.get({filter: x => x.from === m.idOf('msisdn:+254711111111')"
+        " && x.to === m.idOf('acct:KCB/0012345')})[0]; return m.tooltip('edge', e.id).textContent; })()"
     )
     assert "KES 15,000.00 in 1 transactions" in edge_tip and "from 2024-03-05 10:00 UTC" in edge_tip
     assert "layering (score 0.90)" in edge_tip  # the flow is evidence of the layering alert
@@ -100,7 +100,8 @@ def test_hovering_a_node_shows_its_alert_reasons(opened, tmp_path, tx_case, aler
     page = opened(fi.viz.network_map(tx_case, tmp_path / "m.html", alerts=alerts_case))
     node = "acct:KCB/0012345"
     x, y = page.js(
-        f"""(() => {{ const n = finintelMap.network; const p = n.canvasToDOM(n.getPositions(['{node}'])['{node}']);
+        f"""(() => {{ const n = finintelMap.network, id = finintelMap.idOf('{node}');
+        const p = n.canvasToDOM(n.getPositions([id])[id]);
         const r = document.getElementById('map').getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }})()"""
     )
     page.page.mouse.move(x - 40, y - 40)
@@ -142,6 +143,17 @@ def test_page_policy_blocks_injected_scripts_even_if_escaping_failed(opened, tmp
     page.page.wait_for_timeout(300)
     assert page.js("typeof window.__injected") == "undefined"
     assert any("Content Security Policy" in e for e in page.errors)  # blocked, and said so
+
+
+def test_prototype_named_accounts_are_ordinary_accounts(opened, tmp_path):
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_edge("__proto__", "constructor", total=5.0, count=1)
+    G.nodes["__proto__"]["name"] = "toString"
+    page = opened(fi.viz.network_map(G, tmp_path / "m.html"))
+    assert page.js("finintelMap.tooltip('node', '__proto__').textContent").startswith("toString")
+    assert page.js("finintelMap.network.body.nodeIndices.length") == 2 and page.errors == []
 
 
 def test_period_slider_filters_flows(opened, tmp_path, tx_case):
