@@ -306,11 +306,6 @@ def _alert(
     if ev.size < min_share * ins.size:
         return None  # a few quick payments among many inflows that stay: ordinary use
     outs = flows.out_order[olo[0] : ohi[0]]
-    end = int(E.t[outs].max()) if outs.size else last
-    account = str(E.accounts[E.dst[ev[0]]])
-    currency = str(E.currencies[E.cur[ev[0]]]) or None
-    senders = sorted({str(a) for a in E.accounts[E.src[ins]]})
-    receivers = sorted({str(a) for a in E.accounts[E.dst[outs]]})
     by_receiver = (
         np.bincount(np.unique(E.dst[outs], return_inverse=True)[1], weights=E.amount[outs])
         if outs.size
@@ -319,6 +314,11 @@ def _alert(
     top_share = float(by_receiver.max() / total_out) if outs.size else 0.0
     if pace == "slow" and top_share < 0.5:
         return None  # slow and spread over many payees: ordinary spending, not a relay
+    end = int(E.t[outs].max()) if outs.size else last
+    account = str(E.accounts[E.dst[ev[0]]])
+    currency = str(E.currencies[E.cur[ev[0]]]) or None
+    senders = sorted({str(a) for a in E.accounts[E.src[ins]]})
+    receivers = sorted({str(a) for a in E.accounts[E.dst[outs]]})
     f = min(1.0, (forwarded - (1 - max_residual)) / max_residual) if max_residual > 0 else 1.0
     n = min(1.0, ev.size / (3 * min_events))
     v = min(1.0, total_in / reporting_threshold) if reporting_threshold > 0 else 1.0
