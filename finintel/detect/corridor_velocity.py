@@ -104,8 +104,8 @@ def corridor_velocity(
     w, bl = seconds(window), seconds(baseline, name="baseline")
     floor = reporting_threshold * min_value_share
     amt = np.nan_to_num(local_amounts(tx, currency, fx_to_local))
-    sc = tx["sender_country"].astype(object).fillna("").astype(str).str.upper()
-    rc = tx["receiver_country"].astype(object).fillna("").astype(str).str.upper()
+    sc = tx["sender_country"].astype("string[pyarrow]").fillna("").str.upper()
+    rc = tx["receiver_country"].astype("string[pyarrow]").fillna("").str.upper()
     corridor = (sc + ">" + rc).to_numpy()
     on = pd.Series(corridor).isin(pairs).to_numpy()
     rows: list[dict[str, Any]] = []

@@ -219,7 +219,7 @@ def _fan(
     is_new[pb.order] = new_sorted
     if exclude_namespaces:
         ns = tuple(f"{n}:" for n in exclude_namespaces)
-        is_new &= ~frame[side].astype(str).str.startswith(ns).to_numpy()
+        is_new &= ~frame[side].astype("string[pyarrow]").str.startswith(ns).to_numpy(dtype=bool, na_value=False)
     first = frame[is_new].reset_index(drop=True)
     b = blocks(first[side], first["timestamp"], first["tx_id"])
     span = int(pb.t.max() - pb.t.min()) if len(pb.t) else 0

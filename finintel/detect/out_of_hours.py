@@ -96,9 +96,10 @@ def out_of_hours(
     if period == "all":
         label = pd.Series("all", index=sub.index)
     elif period == "month":
-        label = naive.dt.strftime("%Y-%m")
+        label = pd.Series(naive.dt.year.to_numpy() * 100 + naive.dt.month.to_numpy(), index=sub.index)
     else:
-        label = naive.dt.strftime("%G-W%V")
+        iso = naive.dt.isocalendar()
+        label = pd.Series(iso["year"].to_numpy() * 100 + iso["week"].to_numpy(), index=sub.index)
     long = pd.DataFrame(
         {
             "account": np.concatenate(
@@ -119,6 +120,7 @@ def out_of_hours(
     for (account, per), (n_night, n_total) in hit.iterrows():
         ev = ev_all.loc[[(account, per)]]
         share = n_night / n_total
+        per = per if period == "all" else f"{int(per) // 100}-{'W' if period == 'week' else ''}{int(per) % 100:02d}"
         span = "" if per == "all" else f" in {per}"
         reason = (
             f"{n_night} of this account's {n_total} transfers{span} ({share:.0%}) took place between "

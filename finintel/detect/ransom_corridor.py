@@ -99,12 +99,14 @@ def ransom_corridor(
         return make_alerts("ransom_corridor", [])
     amt = np.nan_to_num(local_amounts(tx, currency, fx_to_local))
     frame = tx[["tx_id", "timestamp", "sender", "receiver", "sender_country"]].reset_index(drop=True).assign(_amt=amt)
-    sc = tx["sender_country"].astype(object).fillna("").astype(str).str.upper().to_numpy()
-    rc = tx["receiver_country"].astype(object).fillna("").astype(str).str.upper().to_numpy()
+    sc = tx["sender_country"].astype("string[pyarrow]").fillna("").str.upper().to_numpy()
+    rc = tx["receiver_country"].astype("string[pyarrow]").fillna("").str.upper().to_numpy()
     channel = tx["channel"].astype(object).to_numpy()
     diaspora = ((sc != "") & (rc != "") & (sc != rc)) | (channel == "remittance")
     cashout = (
-        (channel == "cash") | (channel == "crypto") | tx["receiver"].astype(str).str.startswith("cash:").to_numpy()
+        (channel == "cash")
+        | (channel == "crypto")
+        | tx["receiver"].astype("string[pyarrow]").str.startswith("cash:").to_numpy(dtype=bool, na_value=False)
     )
     outs = frame[cashout].sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
     rows: list[dict[str, Any]] = []

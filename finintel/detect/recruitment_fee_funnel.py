@@ -281,8 +281,8 @@ def _travel_mask(tx: pd.DataFrame, keywords: Sequence[str], countries: Sequence[
     from finintel.detect.logistics_spend import _join, fold_text, match_keywords
 
     hit = match_keywords(fold_text(_join(tx["description"], tx["receiver_name"], tx["receiver"])), list(keywords))
-    sc = tx["sender_country"].astype(object).fillna("").astype(str).str.upper()
-    rc = tx["receiver_country"].astype(object).fillna("").astype(str).str.upper()
+    sc = tx["sender_country"].astype("string[pyarrow]").fillna("").str.upper()
+    rc = tx["receiver_country"].astype("string[pyarrow]").fillna("").str.upper()
     cross = (sc != "") & (rc != "") & (sc != rc)
     risky = rc.isin([c.upper() for c in countries]) & (rc != "")
     remit = tx["channel"].astype(object) == "remittance"

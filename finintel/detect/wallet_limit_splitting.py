@@ -95,15 +95,18 @@ def wallet_limit_splitting(
         return make_alerts("wallet_limit_splitting", [])
     amt = local_amounts(tx, currency, fx_to_local)
     channel = tx["channel"].astype(object)
-    sender, receiver = tx["sender"].astype(str), tx["receiver"].astype(str)
-    mm = (
-        (channel == "mobile_money") | sender.str.startswith("msisdn:") | receiver.str.startswith("msisdn:")
-    ).to_numpy()
+    sender, receiver = (
+        tx["sender"].astype("string[pyarrow]").fillna(""),
+        tx["receiver"].astype("string[pyarrow]").fillna(""),
+    )
+    mm = ((channel == "mobile_money") | sender.str.startswith("msisdn:") | receiver.str.startswith("msisdn:")).to_numpy(
+        dtype=bool, na_value=False
+    )
     frame = tx[["tx_id", "timestamp", "sender", "receiver"]].reset_index(drop=True)
     rows: list[dict[str, Any]] = []
     if mm_tx_cap is not None:
         at_cap = mm & (amt >= mm_tx_cap * (1 - cap_margin)) & (amt <= mm_tx_cap)
-        cashin = ((channel == "cash") | sender.str.startswith("cash:")).to_numpy()
+        cashin = ((channel == "cash") | sender.str.startswith("cash:")).to_numpy(dtype=bool, na_value=False)
         for variant, mask, side in (
             ("tx_cap_send", at_cap & ~cashin, "sender"),
             ("tx_cap_cashin", at_cap & cashin, "receiver"),
