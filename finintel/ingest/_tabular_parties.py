@@ -86,19 +86,10 @@ class PartiesMixin:
             name = pc.coalesce(name, pc.if_else(pc.equal(cname, ""), _NULL, cname))
         desc = self.col("description")
         if desc is not None:
-            named = pc.extract_regex(desc, BANK_IN_TEXT)
-            bank_key = P.map_distinct(
-                pc.binary_join_element_wise(pc.struct_field(named, "bank"), pc.struct_field(named, "acct"), "\x1f"),
-                lambda v: _bank_key(v.split("\x1f")[1], bank_institution(v.split("\x1f")[0])),
-            )
-            key = pc.coalesce(key, bank_key)
-            name = pc.coalesce(name, pc.struct_field(named, "name"))
-            ids = pc.struct_field(pc.extract_regex(desc, _ID_IN_TEXT), "id")
-            k = P.phone_keys(ids, country)
-            key = pc.coalesce(key, k)
-            is_cash = pc.match_substring_regex(desc, _CASH)
-            cash = pc.if_else(pc.match_substring_regex(desc, r"(?i)\batm\b"), "cash:atm", "cash:branch")
-            key = pc.coalesce(key, pc.if_else(is_cash, cash, _NULL))
+            got = P.per_distinct(desc, lambda d: _narrative(d, country))
+            key = pc.coalesce(key, got["bank"])
+            name = pc.coalesce(name, got["name"])
+            key = pc.coalesce(key, got["id"], got["cash"])
         by_name = P.map_distinct(name, lambda v: f"acct:UNKNOWN/{_name_id(v)}" if _name_id(v) else None)
         key = pc.coalesce(key, by_name, pa.scalar(f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"))
         return Counterparties(key, name, attrs, found.channel if found else None, found.country if found else None)
@@ -124,6 +115,24 @@ class PartiesMixin:
             c = self.col(role)
             names.append(pa.nulls(self.n, pa.string()) if c is None else pc.if_else(pc.equal(c, ""), _NULL, c))
         return out[0], out[1], names[0], names[1]
+
+
+def _narrative(desc: pa.Array, country: str) -> dict[str, pa.Array]:
+    """Keys read from narratives: a bank and account number (and the name before it), a phone/IBAN/crypto id, cash."""
+    named = pc.extract_regex(desc, BANK_IN_TEXT)
+    bank_key = P.map_distinct(
+        pc.binary_join_element_wise(pc.struct_field(named, "bank"), pc.struct_field(named, "acct"), "\x1f"),
+        lambda v: _bank_key(v.split("\x1f")[1], bank_institution(v.split("\x1f")[0])),
+    )
+    ids = P.phone_keys(pc.struct_field(pc.extract_regex(desc, _ID_IN_TEXT), "id"), country)
+    is_cash = pc.match_substring_regex(desc, _CASH)
+    cash = pc.if_else(pc.match_substring_regex(desc, r"(?i)\batm\b"), "cash:atm", "cash:branch")
+    return {
+        "bank": bank_key,
+        "name": pc.struct_field(named, "name"),
+        "id": ids,
+        "cash": pc.if_else(is_cash, cash, _NULL),
+    }
 
 
 def _name_id(name: str) -> str:

@@ -182,21 +182,28 @@ def load_sheet(
     """
     check_size(path)
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw[:4096].strip() and not raw.strip():
         raise InputError("the file is empty; expected a statement with a header row", path=str(path))
     if is_excel(raw[:4096]):
         grid, name = _excel_rows(path, sheet=sheet, prefer=find_header)
         kind = "html" if is_html_table(raw[:4096]) else "excel"
         return split_grid(path, grid, find_header, kind=kind, sheet_name=name, describe=describe)
     encodings = (encoding,) if encoding else ("utf-8",)
-    text, enc = decode_text(path, raw, encodings)
-    head_text = text[: 1 << 16].lstrip("\ufeff")
+    text: str | None = None
+    head = _utf8_head(raw) if encodings == ("utf-8",) else None
+    if head is None:  # another encoding, a UTF-16/32 BOM, or bad bytes up front: decode all (errors name the offset)
+        text, enc = decode_text(path, raw, encodings)
+        head, cut = text[: 1 << 16], len(text) > 1 << 16
+    else:  # UTF-8: the body is checked by Arrow's reader, and decoded in full only if that path fails
+        enc = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+        cut = len(raw) > 1 << 16
+    head_text = head.lstrip("\ufeff")
     delim = delimiter or _guess_delimiter(head_text.splitlines()[:HEAD_ROWS])
-    head_grid, line_ends = _records(head_text, delim)
+    head_grid, line_ends = _records(head_text, delim, cut=cut)
     idx = find_header(head_grid)
     if idx is None:
         raise InputError(f"no header row found in the first {HEAD_ROWS} rows; {describe(head_grid)}", path=str(path))
-    data = raw if enc in ("utf-8", "utf-8-sig") else text.encode("utf-8")
+    data = raw if enc in ("utf-8", "utf-8-sig") else (text or "").encode("utf-8")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     del text
@@ -204,14 +211,33 @@ def load_sheet(
     if fast is not None:
         body, rows = fast
         return Sheet(head_grid[idx], idx + 1, head_grid[:idx], body, rows, "csv", enc, delim)
+    if enc in ("utf-8", "utf-8-sig"):
+        decode_text(path, raw, ("utf-8",))  # invalid UTF-8 in the body: raise naming its offset and line
     grid = [list(r) for r in csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter=delim)]
     return split_grid(path, grid, lambda g: idx, kind="csv", encoding=enc, delimiter=delim, describe=describe)
 
 
-def _records(text: str, delim: str) -> tuple[list[list[str]], list[int]]:
-    """The first records of a CSV text and, for each, the number of physical lines read up to its end."""
+def _utf8_head(raw: bytes) -> str | None:
+    """The first 64 KiB of UTF-8 text (a character cut at the end is left out), or None if not UTF-8 there.
+
+    >>> len(_utf8_head(("x" * 65535 + "\u00e9 and more").encode())), _utf8_head(b"caf\\xe9"), _utf8_head(b"caf\\xc3\\xa9")
+    (65535, None, 'caf\u00e9')
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):  # UTF-32 LE's starts as 16 LE
+        return None
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(raw[: 1 << 16], final=len(raw) <= 1 << 16)
+    except UnicodeDecodeError:
+        return None
+
+
+def _records(text: str, delim: str, *, cut: bool) -> tuple[list[list[str]], list[int]]:
+    """The first records of a CSV text and, for each, the number of physical lines read up to its end.
+
+    `cut` says that `text` is the head of a longer file: its last line, unless complete, is left out.
+    """
     lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")) and len(text) >= 1 << 16:
+    if lines and not lines[-1].endswith(("\n", "\r")) and cut:
         lines.pop()  # a line cut at the end of the head buffer
     reader = csv.reader(iter(lines), delimiter=delim)
     grid: list[list[str]] = []
