@@ -144,6 +144,7 @@ def payload(
         },
         "interaction": {
             "hover": True,
+            "hoverConnectedEdges": False,
             "tooltipDelay": 120,
             "hideEdgesOnDrag": big,
             "navigationButtons": False,

@@ -188,9 +188,13 @@ def ego(
         p = flows.pairs
         inner = Flows(p[p["u"].isin(nodes).to_numpy() & p["v"].isin(nodes).to_numpy()], frozenset(nodes))
         nodes, _ = top_flows(inner, max_nodes, {**risk, focus: 2.0})
-        notes.append(left_out(flows, nodes, f"the focus, alerted accounts and the largest flows within {h} hops"))
+        notes.append(
+            left_out(
+                flows, nodes, f"the focus, alerted accounts and the largest flows within {h} hop{'s' if h != 1 else ''}"
+            )
+        )
     elif len(nodes) < len(flows.nodes):
-        notes.append(left_out(flows, nodes, f"accounts within {h} hops of the focus"))
+        notes.append(left_out(flows, nodes, f"accounts within {h} hop{'s' if h != 1 else ''} of the focus"))
     return nodes, notes
 
 
