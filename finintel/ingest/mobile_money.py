@@ -308,6 +308,7 @@ TELEBIRR = Profile(
         _has(h, "transaction no", "transaction number") and _has(h, "transaction time", "transaction type")
     ),
     counterparty=mpesa_counterparties,
+    owner_key=_mpesa_owner,  # the Mobile Number line above the header, as for M-Pesa
     tz="Africa/Addis_Ababa",
     direction_words=(
         r"receiv|deposit|cash ?in|refund|incoming|credit|transfer from|salary|reversal",
