@@ -37,9 +37,11 @@ def structuring(p: Planter, slow: bool = False) -> None:
     span = 20.0 if slow else 5.0
     k = int(p.rng.integers(4, 8))
     actor = p.new_account("bank", role="structurer")
-    t0 = p.window(span).normalize()
+    base = p.window(span + 3).normalize()
+    t0 = base + pd.Timedelta(days=3)  # the money to structure out arrives in the days before
     offsets = p.hours(span, k)
     ids, roles = [], {actor["account"]: "structurer"}
+    amounts = [float(p.rng.integers(int(lo) // 100, int(threshold) // 100)) * 100 for _ in range(k)]
     if deposits:
         branches = [
             {
@@ -50,17 +52,31 @@ def structuring(p: Planter, slow: bool = False) -> None:
             }
             for b in ("Moi Avenue", "Westlands", "Kenyatta Avenue", "Eastleigh")
         ]
-        for h in offsets:
+        for h, amt in zip(offsets, amounts, strict=True):
             br = branches[int(p.rng.integers(len(branches)))]
             roles.setdefault(br["account"], "branch")
-            amt = float(p.rng.integers(int(lo) // 100, int(threshold) // 100)) * 100
             ids.append(p.tx(t0 + h * H, br, actor, amt, channel="cash", description="Cash deposit"))
     else:
+        source = p.new_account("foreign", "AE", role="funding_source")
+        source["name"] = "AL MANARA GENERAL TRADING LLC"
+        roles[source["account"]] = "funding_source"
+        lump = round(sum(amounts) * float(p.rng.uniform(1.02, 1.15)), -2)
+        arrival = base + pd.Timedelta(days=int(p.rng.integers(0, 3))) + float(p.rng.uniform(9, 15)) * H
+        ids.append(
+            p.tx(
+                arrival,
+                source,
+                actor,
+                lump,
+                channel="remittance",
+                currency=actor["currency"],
+                description="Inward remittance",
+            )
+        )
         dests = p.background_accounts("bank", p.home, int(p.rng.integers(2, 5)))
-        for h in offsets:
+        for h, amt in zip(offsets, amounts, strict=True):
             d = dests[int(p.rng.integers(len(dests)))]
             roles.setdefault(d["account"], "beneficiary")
-            amt = float(p.rng.integers(int(lo) // 100, int(threshold) // 100)) * 100
             ids.append(p.tx(t0 + h * H, actor, d, amt, channel="bank", description="Funds Transfer"))
     p.case(
         "structuring",
@@ -73,6 +89,7 @@ def structuring(p: Planter, slow: bool = False) -> None:
             "band": [lo, threshold],
             "window_days": span,
             "side": "receiver" if deposits else "sender",
+            "legs": k,
         },
         description=f"{k} {'cash deposits' if deposits else 'transfers'} each just under the {threshold:,.0f} reporting threshold",
     )

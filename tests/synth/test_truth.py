@@ -62,13 +62,21 @@ def test_truth_rows_are_consistent_with_their_transactions(led):
 
 def test_structuring_amounts_inside_the_band_within_the_window(led):
     threshold = get_profile("KE")["reporting_threshold"]
-    for case, rows, _, params in cases(led, "structuring"):
+    for case, rows, roles, params in cases(led, "structuring"):
         assert params["band"] == [threshold * 0.9, threshold]
-        assert rows["amount"].between(threshold * 0.9, threshold, inclusive="left").all()
         side = "sender" if params["side"] == "sender" else "receiver"
-        assert (rows[side] == case.entity).all()
-        assert case.end - case.start <= pd.Timedelta(days=params["window_days"])
-        assert len(rows) >= 4
+        legs = rows[rows[side] == case.entity]
+        assert len(legs) == params["legs"] >= 4
+        assert legs["amount"].between(threshold * 0.9, threshold, inclusive="left").all()
+        assert legs["timestamp"].max() - legs["timestamp"].min() <= pd.Timedelta(days=params["window_days"])
+        funding = rows.drop(legs.index)  # transfers out are funded by one lump sum that arrived before them
+        if side == "sender":
+            assert len(funding) == 1 and funding["receiver"].iloc[0] == case.entity
+            assert roles[funding["sender"].iloc[0]] == "funding_source"
+            assert funding["timestamp"].iloc[0] < legs["timestamp"].min()
+            assert funding["amount"].iloc[0] >= legs["amount"].sum()
+        else:
+            assert funding.empty
 
 
 def test_wallet_splitting_near_cap_and_within_daily_cap(led):
@@ -236,11 +244,9 @@ def test_truth_holds_for_any_seed_and_countries(seed, countries):
             case.accounts
         )
         if case.typology == "structuring":
-            assert (
-                rows["amount"]
-                .between(prof["reporting_threshold"] * 0.9, prof["reporting_threshold"], inclusive="left")
-                .all()
-            )
+            side = json.loads(case.params)["side"]
+            legs = rows[rows[side] == case.entity]["amount"]
+            assert legs.between(prof["reporting_threshold"] * 0.9, prof["reporting_threshold"], inclusive="left").all()
         if case.typology == "cycle":
             legs = rows.sort_values("timestamp")
             assert legs["sender"].iloc[0] == legs["receiver"].iloc[-1] == case.entity
