@@ -24,6 +24,10 @@ What a format cannot carry, and is therefore not compared:
   accounts compared (``acct:`` by number); only account-to-account transfers are written.
 * MT103: value dates only (``:32A:``); ordering and beneficiary accounts compared (``acct:`` by
   number: the reader keys them by BIC); only account-to-account transfers are written.
+* MTN MoMo: everything but non-wallet counterparties (merchants and agents are ``FRI:<code>/USER``
+  handles, keyed by the reader as MoMo accounts).
+* telebirr: times to the second; wallet counterparties compared (``<number> - <NAME>``); agents,
+  merchants and banks are numbers without a kind the reader could key like the ledger.
 * goAML: bank accounts are keyed by the reporting bank's BIC (``acct:KCBLKENX/…``) while the
   ledger keys them by bank name, so ``acct:`` keys are compared by account number; cash agents
   are reported as the agent's registered business, not compared.
@@ -42,6 +46,7 @@ import pytest
 
 import finintel as fi
 from finintel.synth._export_iso20022 import write_camt053, write_pacs008
+from finintel.synth._export_mobile import write_mtn_momo, write_telebirr
 from finintel.synth._export_ofx import write_ofx
 from finintel.synth._export_swift import write_mt103, write_mt940
 
@@ -88,6 +93,8 @@ SPECS: dict[str, Spec] = {
     "camt053": Spec(ref=_after(":", 1), counterparty=lambda k: k.startswith(("acct:", "iban:"))),
     "pacs008": Spec(ref=_attr_ref("EndToEndId"), dates_only=True, options={"tz": EAT}),
     "mt103": Spec(ref=_attr("sender_reference"), dates_only=True, options={"tz": EAT}),
+    "mtn_momo": Spec(ref=_after(":", 1), counterparty=lambda k: k.startswith("msisdn:")),
+    "telebirr": Spec(ref=_after(":", 1), counterparty=lambda k: k.startswith("msisdn:")),
     "ofx": Spec(ref=_after(":", -1), counterparty=lambda k: k.startswith(("acct:", "iban:"))),
 }
 
@@ -111,6 +118,15 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, pd.Da
             ids = writer(led.transactions, folder / name, account=account)
             if not ids:  # no transfer of that kind: a bank would send no file
                 continue
+            extra.append({"file": name, "format": fmt, "account": account, "rows": len(ids), "tx_ids": ids})
+    wallets = pd.concat([led.transactions["sender"], led.transactions["receiver"]]).value_counts()
+    for fmt, writer, prefix in (
+        ("mtn_momo", write_mtn_momo, "msisdn:+256"),
+        ("telebirr", write_telebirr, "msisdn:+251"),
+    ):
+        for account in [k for k in wallets.index if k.startswith(prefix)][:2]:  # the two busiest wallets
+            name = f"{fmt}_{account[8:]}.csv"
+            ids = writer(led.transactions, folder / name, account=account)
             extra.append({"file": name, "format": fmt, "account": account, "rows": len(ids), "tx_ids": ids})
     return led, folder, pd.concat([written, pd.DataFrame(extra)], ignore_index=True)
 
