@@ -3,7 +3,9 @@
 Each export is detected by content, and its rows must be the ledger's rows for the tx_ids the
 writer reports: same count, exact amounts, currency, status, timestamps to the precision the
 format keeps, and the account keys the format carries. Rows are matched by the id the format
-keeps (receipt, reference, hash), never by position.
+keeps (receipt, reference, hash), never by position. A bank account keyed by its bank's BIC
+(``acct:KCBLKENX/…``, as goAML, OFX, ISO 20022 and MT103 readers do while the ledger keys banks by
+name) counts as the same key only when the BIC is that bank's and the number is the same.
 
 What a format cannot carry, and is therefore not compared:
 
@@ -14,23 +16,20 @@ What a format cannot carry, and is therefore not compared:
 * MT940: dates only (value date); counterparties come from free-text ``:86:`` and are compared
   only for mobile-money wallets (``MPESA B2C 2547…``), the one kind a free text names exactly.
 * Etherscan and TronScan: everything compared (addresses are the accounts).
-* OFX: times to the second (kept); ``BANKID`` is the bank's BIC, so ``acct:`` keys are compared by
-  account number (as for goAML); counterparties only where ``BANKACCTTO`` names an account (a
+* OFX: times to the second (kept); counterparties only where ``BANKACCTTO`` names an account (a
   wallet or cash point is only a ``NAME``/``MEMO``).
-* camt.053: booking times to the second (``BookgDt/DtTm``); ``acct:`` keys by number (BIC-keyed, as
-  OFX); counterparties only where ``RltdPties`` gives an account (a wallet is a name, cash at the
-  counter is the bank's cash point).
+* camt.053: booking times to the second (``BookgDt/DtTm``); counterparties only where ``RltdPties``
+  gives an account (a wallet is a name, cash at the counter is the bank's cash point).
 * pacs.008: settlement dates only (``IntrBkSttlmDt``, East Africa Time); debtor and creditor
-  accounts compared (``acct:`` by number); only account-to-account transfers are written.
-* MT103: value dates only (``:32A:``); ordering and beneficiary accounts compared (``acct:`` by
-  number: the reader keys them by BIC); only account-to-account transfers are written.
+  accounts compared; only account-to-account transfers are written.
+* MT103: value dates only (``:32A:``); ordering and beneficiary accounts compared; only
+  account-to-account transfers are written.
 * MTN MoMo: everything but non-wallet counterparties (merchants and agents are ``FRI:<code>/USER``
   handles, keyed by the reader as MoMo accounts).
 * telebirr: times to the second; wallet counterparties compared (``<number> - <NAME>``); agents,
   merchants and banks are numbers without a kind the reader could key like the ledger.
-* goAML: bank accounts are keyed by the reporting bank's BIC (``acct:KCBLKENX/…``) while the
-  ledger keys them by bank name, so ``acct:`` keys are compared by account number; cash agents
-  are reported as the agent's registered business, not compared.
+* goAML: times to the second; cash agents are reported as the agent's registered business
+  (``party:reg/…``), not compared.
 """
 
 from __future__ import annotations
@@ -45,10 +44,11 @@ import pandas as pd
 import pytest
 
 import finintel as fi
+from finintel.synth._export_goaml import SWIFT
 from finintel.synth._export_iso20022 import write_camt053, write_pacs008
 from finintel.synth._export_mobile import write_mtn_momo, write_telebirr
 from finintel.synth._export_ofx import write_ofx
-from finintel.synth._export_swift import write_mt103, write_mt940
+from finintel.synth._export_swift import _bank_name, write_mt103, write_mt940
 
 EAT = "Africa/Nairobi"
 
@@ -138,10 +138,14 @@ def _options(fmt: str, account: str | None) -> dict[str, Any]:
     return opts
 
 
-def _same_key(fmt: str, got: str, want: str) -> bool:
-    if fmt in ("goaml", "ofx", "camt053", "pacs008", "mt103") and want.startswith("acct:"):
-        return got.startswith("acct:") and got.rsplit("/", 1)[-1] == want.rsplit("/", 1)[-1]
-    return got == want
+def _same_key(got: str, want: str) -> bool:
+    """Equal keys, or the same account keyed by its bank's BIC (``acct:KCBLKENX/…``) instead of its name."""
+    if got == want:
+        return True
+    g_bank, _, g_number = got.removeprefix("acct:").partition("/")
+    w_bank, _, w_number = want.removeprefix("acct:").partition("/")
+    both = got.startswith("acct:") and want.startswith("acct:")
+    return both and g_number == w_number and SWIFT.get(_bank_name(want)) == g_bank
 
 
 @pytest.mark.parametrize("fmt", list(SPECS))
@@ -183,7 +187,7 @@ def test_roundtrip_recovers_the_ledger_rows(exported: tuple[Any, Path, pd.DataFr
                 if row.account is not None and row.account not in (w, other):
                     raise AssertionError(f"{row.file}: a row not touching {row.account}")
                 if w == row.account or spec.counterparty(w):
-                    assert _same_key(fmt, g, w), f"{row.file} {side}: read {g}, ledger {w}"
+                    assert _same_key(g, w), f"{row.file} {side}: read {g}, ledger {w}"
                     compared["counterparties"] += w != row.account
         compared["rows"] += len(got)
     assert compared["rows"] == files["rows"].sum()
