@@ -36,7 +36,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from finintel.errors import InputError
 from finintel.graph.build import node_kind
@@ -423,9 +425,14 @@ def _name_links(
             blocks[k].append(toks)
     scored: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}
     for block in blocks.values():
-        if len(block) > max_block:
+        if len(block) > max_block or len(block) < 2:
             continue
-        for p, q in itertools.combinations(sorted(block), 2):
+        ordered = sorted(block)
+        # a C++ prefilter over the whole block; the token-aware scorer runs only on plausible pairs
+        text = [" ".join(t) for t in ordered]
+        close = process.cdist(text, text, scorer=fuzz.token_set_ratio, score_cutoff=60, dtype=np.uint8, workers=1)
+        for i, j in zip(*np.nonzero(np.triu(close, 1)), strict=True):
+            p, q = ordered[int(i)], ordered[int(j)]
             if (p, q) not in scored:
                 scored[(p, q)] = name_similarity(p, q)
     rows = []
