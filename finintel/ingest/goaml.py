@@ -171,7 +171,7 @@ def read_goaml(
     ... )
     >>> tx = read_goaml(path).transactions
     >>> tx.loc[0, ["tx_id", "sender", "receiver", "amount", "currency"]].astype(str).tolist()
-    ['goaml:7/T1', 'msisdn:+254712345678', 'acct:EQBLKENA/01002345678', '1500.25', 'KES']
+    ['goaml:7/T1', 'msisdn:+254712345678', 'acct:EQUITY-BANK-KENYA/01002345678', '1500.25', 'KES']
     >>> str(tx.loc[0, "timestamp"])
     '2026-03-01 11:30:00+00:00'
     """

@@ -196,7 +196,7 @@ def read_mt103(path: Path, *, tz: str = "UTC", encoding: str | None = None, **_:
     ...   ":32A:240301USD15000,50\\n:50K:/0011223344\\nAMINA HASSAN\\n:59:/9988776655\\nJOHN OKELLO\\n:71A:SHA\\n-}")
     >>> tx = fi.read(p).transactions
     >>> tx.loc[0, ["sender", "receiver", "receiver_name", "currency", "sender_country", "receiver_country"]].tolist()
-    ['acct:KCBLKENX/0011223344', 'acct:EQBLUGKA/9988776655', 'JOHN OKELLO', 'USD', 'KE', 'UG']
+    ['acct:KCB-BANK-KENYA/0011223344', 'acct:EQUITY-BANK-UGANDA/9988776655', 'JOHN OKELLO', 'USD', 'KE', 'UG']
     """
     check_size(path)
     text, _enc = decode_text(path, encodings=(encoding,) if encoding else ("utf-8", "cp1252"))

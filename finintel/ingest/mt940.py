@@ -140,7 +140,7 @@ def read_mt940(
     ...                  ":61:2403010301D250,50NTRFNONREF//B1\\n:86:?20rent?32JANE DOE\\n:62F:C240301KES749,50\\n-\\n")
     >>> tx = fi.read(p).transactions
     >>> tx[["sender", "receiver", "amount", "currency", "source_row"]].to_dict("records")
-    [{'sender': 'acct:KCBLKENX/1234567890', 'receiver': 'acct:UNKNOWN/JANE-DOE', 'amount': 250.5, 'currency': 'KES', 'source_row': 5}]
+    [{'sender': 'acct:KCB-BANK-KENYA/1234567890', 'receiver': 'acct:UNKNOWN/JANE-DOE', 'amount': 250.5, 'currency': 'KES', 'source_row': 5}]
     """
     check_size(path)
     encodings = (encoding,) if encoding else ("utf-8", "cp1252")
@@ -333,7 +333,7 @@ def _owner_key(raw25: str, bank: str | None, currency: str = "") -> str:
     """Key of the statement account; a currency code glued to a plain number (``0100234567890KES``) is dropped.
 
     >>> _owner_key("0100234567890KES", "KCBLKENX", "KES"), _owner_key("BPHKPLPK/320000546101", None)
-    ('acct:KCBLKENX/0100234567890', 'acct:BPHKPLPK/320000546101')
+    ('acct:KCB-BANK-KENYA/0100234567890', 'acct:BPHKPLPK/320000546101')
     """
     value = re.sub(r"\s", "", raw25)
     if currency and value.endswith(currency) and re.fullmatch(r"[\d/\-]+", value[: -len(currency)]):

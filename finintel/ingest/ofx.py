@@ -82,7 +82,7 @@ def read_ofx(path: Path, **_: Any) -> Frames:
     ...     "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>")
     >>> tx = fi.read(p).transactions
     >>> tx[["tx_id", "sender", "receiver", "currency", "source_row"]].values.tolist()
-    [['ofx:acct:EQUITY/0170199:T1', 'acct:EQUITY/0170199', 'acct:UNKNOWN/JANE-DOE', 'KES', 7]]
+    [['ofx:acct:EQUITY-BANK-KENYA/0170199:T1', 'acct:EQUITY-BANK-KENYA/0170199', 'acct:UNKNOWN/JANE-DOE', 'KES', 7]]
     """
     try:
         from ofxparse import AccountType, OfxParser

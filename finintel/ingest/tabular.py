@@ -149,9 +149,9 @@ def read_tabular(
     ...                  "15/03/2024,Transfer to 0712345678,1000.00,,500.00\\n16/03/2024,Cash deposit,,250.50,750.50\\n")
     >>> tx = fi.read(p, institution="Equity Bank").transactions
     >>> tx[["sender", "receiver", "amount"]]
-                          sender                    receiver  amount
-    0  acct:EQUITY-BANK/0100234567        msisdn:+254712345678  1000.0
-    1                cash:branch  acct:EQUITY-BANK/0100234567   250.5
+                                  sender                           receiver  amount
+    0  acct:EQUITY-BANK-KENYA/0100234567               msisdn:+254712345678  1000.0
+    1                        cash:branch  acct:EQUITY-BANK-KENYA/0100234567   250.5
     """
     return read_statement(
         Path(path),

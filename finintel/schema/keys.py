@@ -28,6 +28,7 @@ import re
 import phonenumbers
 
 from finintel.errors import InputError
+from finintel.schema.institutions import canonical_institution
 
 __all__ = [
     "COUNTRY_CALLING_CODES",
@@ -195,15 +196,21 @@ def is_valid_iban(iban: str) -> bool:
 def bank_account_key(number: str, institution: str | None = None) -> str:
     """Key of a bank account: an IBAN when it is one, else ``acct:<INSTITUTION>/<number>``.
 
+    The institution is canonicalised (:func:`~finintel.schema.institutions.canonical_institution`), so a
+    bank's name, an older name and its BIC give the same key.
+
     >>> bank_account_key("0100 2345 678", "Equity Bank Kenya"), bank_account_key("GB82 WEST 1234 5698 7654 32")
     ('acct:EQUITY-BANK-KENYA/01002345678', 'iban:GB82WEST12345698765432')
+    >>> bank_account_key("6515783749650", "BARCKENX") == bank_account_key("6515783749650", "Absa Bank Kenya Ltd")
+    True
     """
     compact = re.sub(r"[\s\-]", "", str(number))
     if not compact:
         raise InputError("expected an account number, got an empty value")
     if _IBAN.match(compact.upper()) and is_valid_iban(compact):
         return iban_key(compact)
-    inst = re.sub(r"[^A-Z0-9]+", "-", (institution or "unknown").upper()).strip("-") or "UNKNOWN"
+    canonical = canonical_institution(institution) or "UNKNOWN"
+    inst = re.sub(r"[^A-Z0-9&]+", "-", canonical).replace("&", "-AND-").strip("-") or "UNKNOWN"
     return f"acct:{inst}/{compact}"
 
 

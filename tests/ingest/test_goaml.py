@@ -47,7 +47,7 @@ def test_every_transaction_ends_in_transactions_or_rejects(frames):
 def test_bi_party_person_with_local_phone_meets_msisdn_key(frames):
     r = _row(frames, "goaml:777/TX-1001")
     assert r["sender"] == "msisdn:+254712345678"  # written 0712 345 678 in the report
-    assert r["receiver"] == "acct:EQBLKENA/01002345678"  # SWIFT cut to 8, spaces removed
+    assert r["receiver"] == "acct:EQUITY-BANK-KENYA/01002345678"  # SWIFT cut to 8, spaces removed
     assert r["sender_name"] == "Amina Hassan"
     assert r["receiver_name"] == "Horizon Travel Ltd"
     # 14:30 without offset is Nairobi time (UTC+3)
@@ -133,7 +133,7 @@ def test_parties_and_accounts_frames(frames):
     assert (org["kind"], org["name"], org["id_number"]) == ("organisation", "Horizon Travel Ltd", "PVT-ABC123")
     assert "party:id/ID/99887766" in p.index  # the reporting person
     acc = frames.accounts.set_index("account")
-    equity = acc.loc["acct:EQBLKENA/01002345678"]
+    equity = acc.loc["acct:EQUITY-BANK-KENYA/01002345678"]
     assert (equity["party_id"], equity["institution"], equity["institution_code"]) == (
         "party:reg/KE/PVT-ABC123",
         "Equity Bank Kenya",

@@ -14,7 +14,7 @@ from finintel.errors import ConfigError, UnknownFormatError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "iso20022"
 CAMT = FIXTURES / "camt053_v08.xml"
-OWNER = "acct:KCBLKENX/1180012345678"
+OWNER = "acct:KCB-BANK-KENYA/1180012345678"
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,11 @@ def test_counts_and_provenance(frames):
 
 def test_batch_entry_splits_into_its_transactions(frames):
     a, b = _row(frames, "camt:KCB-8842/1"), _row(frames, "camt:KCB-8842/2")
-    assert (a["sender"], a["receiver"], a["amount_exact"]) == (OWNER, "acct:EQBLKENA/01002345678", Decimal("120000.00"))
+    assert (a["sender"], a["receiver"], a["amount_exact"]) == (
+        OWNER,
+        "acct:EQUITY-BANK-KENYA/01002345678",
+        Decimal("120000.00"),
+    )
     assert (b["sender"], b["receiver"], b["amount_exact"]) == (
         OWNER,
         "iban:GB82WEST12345698765432",
@@ -213,7 +217,7 @@ def test_counter_cash_withdrawal_goes_to_the_banks_cash_point(tmp_path):
     )
     tx = fi.read(path).transactions.set_index("tx_id")
     assert (tx.loc["camt:C1", "receiver"], tx.loc["camt:C1", "channel"]) == ("cash:KCBLKENX", "cash")
-    assert tx.loc["camt:C1", "sender"] == "acct:KCBLKENX/1180012345678"
+    assert tx.loc["camt:C1", "sender"] == "acct:KCB-BANK-KENYA/1180012345678"
     assert (tx.loc["camt:C2", "receiver"], tx.loc["camt:C2", "channel"]) == ("unknown:camt:C2", "card")
     assert fi.read(path, channel="other").transactions["channel"].tolist() == ["other", "other"]
 

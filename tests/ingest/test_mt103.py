@@ -55,15 +55,15 @@ def test_remittance_fixture_ack_nak_and_bad_messages():
     assert fr.rows_read == 7
     first = tx.iloc[0]
     assert first[["sender", "receiver", "sender_country", "receiver_country"]].tolist() == [
-        "acct:KCBLKENX/0011223344",
-        "acct:EQBLUGKA/9988776655",
+        "acct:KCB-BANK-KENYA/0011223344",
+        "acct:EQUITY-BANK-UGANDA/9988776655",
         "KE",
         "UG",
     ]
     assert (first["sender_name"], first["receiver_name"]) == ("AMINA HASSAN MOHAMED", "JOHN OKELLO")  # 50F/59F 1/ lines
     assert first["description"] == "FAMILY SUPPORT MARCH"
     assert tx.iloc[1][["receiver", "amount_exact", "currency", "receiver_country"]].tolist() == [
-        "acct:CBETETAA/1000123456789",
+        "acct:COMMERCIAL-BANK-OF-ETHIOPIA/1000123456789",
         Decimal("250000"),
         "ETB",
         "ET",
@@ -123,5 +123,8 @@ def test_parties_and_accounts_from_the_messages():
         6,
     ]
     acc = fr.accounts.set_index("account")
-    assert acc.loc["acct:EQBLUGKA/9988776655", "party_id"] == "mt103:acct:EQBLUGKA/9988776655:JOHN-OKELLO"
-    assert acc.loc["acct:CBETETAA/1000123456789", "institution_code"] == "CBETETAA"
+    assert (
+        acc.loc["acct:EQUITY-BANK-UGANDA/9988776655", "party_id"]
+        == "mt103:acct:EQUITY-BANK-UGANDA/9988776655:JOHN-OKELLO"
+    )
+    assert acc.loc["acct:COMMERCIAL-BANK-OF-ETHIOPIA/1000123456789", "institution_code"] == "CBETETAA"

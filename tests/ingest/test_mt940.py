@@ -113,7 +113,7 @@ def test_reversal_bad_amount_and_envelope():
     tx = fr.transactions
     assert len(tx) == 4 and len(fr.rejects) == 1
     assert fr.rows_read == 5
-    owner = "acct:KCBLKENX/1234567890"  # institution from the {1:F01KCBLKENXAXXX...} envelope
+    owner = "acct:KCB-BANK-KENYA/1234567890"  # institution from the {1:F01KCBLKENXAXXX...} envelope
     debit, reversal = tx.iloc[0], tx.iloc[1]
     assert (debit["sender"], debit["receiver"], debit["status"]) == (owner, "iban:DE89370400440532013000", "completed")
     # RD reverses a debit: same direction, status reversed
@@ -201,7 +201,7 @@ def test_bank_to_mpesa_entry_keys_the_wallet(tmp_path):
     )
     tx = fi.read(p, institution="EQBLKENA").transactions
     assert tx.iloc[0][["sender", "receiver", "receiver_name"]].tolist() == [
-        "acct:EQBLKENA/0170199887766",
+        "acct:EQUITY-BANK-KENYA/0170199887766",
         "msisdn:+254712345678",
         "JOHN OKELLO",
     ]

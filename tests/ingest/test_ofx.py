@@ -62,7 +62,7 @@ def test_bad_decimal_is_rejected_not_fatal(shared_samples):
 def test_positive_only_amounts_zone_offset_and_atm_cash():
     fr = fi.read(FIXTURES / "equity_positive_amounts.ofx")
     tx = fr.transactions
-    owner = "acct:EQBLKENA/0170199887766"
+    owner = "acct:EQUITY-BANK-KENYA/0170199887766"
     assert tx.iloc[0][["sender", "receiver", "sender_name"]].tolist() == [
         "acct:UNKNOWN/HAWALA-TRADERS-LTD",
         owner,
@@ -104,7 +104,7 @@ def test_transfer_names_the_other_account(tmp_path):
     )
     tx = fi.read(p).transactions
     assert tx.iloc[2][["receiver", "receiver_name", "channel"]].tolist() == [
-        "acct:KCBLKENX/1100223344",
+        "acct:KCB-BANK-KENYA/1100223344",
         "JOHN OKELLO",
         "bank",
     ]

@@ -70,7 +70,12 @@ def test_iban_checksum_and_bank_keys():
     assert keys.bank_account_key("GB82WEST12345698765432") == "iban:GB82WEST12345698765432"
     # a number that looks like an IBAN but fails the checksum stays a plain account
     assert keys.bank_account_key("GB82WEST12345698765433", "Barclays").startswith("acct:BARCLAYS/")
-    assert keys.bank_account_key("01-002-345678", "KCB Bank") == "acct:KCB-BANK/01002345678"
+    assert keys.bank_account_key("01-002-345678", "KCB Bank") == "acct:KCB-BANK-KENYA/01002345678"
+    # a bank named, given by an older name, or by its BIC (8 or 11) is one institution
+    assert {
+        keys.bank_account_key("123", i)
+        for i in ("Absa Bank Kenya", "BARCLAYS BANK OF KENYA LTD", "BARCKENX", "BARCKENXXXX")
+    } == {"acct:ABSA-BANK-KENYA/123"}
     with pytest.raises(InputError):
         keys.bank_account_key("  ")
 
