@@ -30,6 +30,7 @@ import pandas as pd
 from finintel.errors import ConfigError
 
 __all__ = [
+    "EXCHANGE_PSEUDO",
     "INSTITUTIONAL",
     "EdgeArrays",
     "core_edges",
@@ -47,6 +48,12 @@ __all__ = [
 INSTITUTIONAL = ("cash:", "paybill:")
 """Key namespaces of agent tills, branches and business numbers: the money of unrelated customers
 meets there, so a path never passes through one (cash paid in at an agent is not the cash paid out)."""
+
+EXCHANGE_PSEUDO = ("/convert", "/external", "/funding", "/platform")
+"""Endings of the pseudo-accounts the exchange reader books around a user's wallet
+(``exch:<exchange>/<user>/convert`` for trades, ``/external`` for the unknown outside,
+``/funding`` for a card or bank, ``exch:<exchange>/platform`` for fees and rewards): treated
+like institutional keys, so a trade and its reverse leg never look like a loop or a chain."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -89,9 +96,23 @@ class EdgeArrays:
         return np.diff(self.out_ptr) + np.diff(self.in_ptr)
 
     def institutional(self) -> BoolArray:
-        """Accounts whose key stands for a till, branch or business number (:data:`INSTITUTIONAL`)."""
+        """Accounts whose key stands for a till, branch or business number (:data:`INSTITUTIONAL`)
+        or an exchange's bookkeeping pseudo-account (:data:`EXCHANGE_PSEUDO`).
+
+        >>> from finintel.testing import transactions
+        >>> E = edge_arrays(transactions([("exch:binance/42", "exch:binance/42/convert", 1, "2024-03-01"),
+        ...                               ("cash:agent-7", "msisdn:+254700000001", 1, "2024-03-01")]))
+        >>> dict(zip(E.accounts, E.institutional().tolist()))
+        {'cash:agent-7': True, 'exch:binance/42': False, 'exch:binance/42/convert': True, 'msisdn:+254700000001': False}
+        """
         keys = self.accounts.astype(str)
-        return np.char.startswith(keys, INSTITUTIONAL[0]) | np.char.startswith(keys, INSTITUTIONAL[1])
+        out = np.zeros(keys.shape, dtype=bool)
+        for prefix in INSTITUTIONAL:
+            out |= np.char.startswith(keys, prefix)
+        exch = np.char.startswith(keys, "exch:")
+        for ending in EXCHANGE_PSEUDO:
+            out |= exch & np.char.endswith(keys, ending)
+        return out
 
     def relay(self, max_degree: int) -> BoolArray:
         """Accounts a path may pass through: at most `max_degree` transfers and not institutional."""

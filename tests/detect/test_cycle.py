@@ -151,3 +151,18 @@ def test_ring_with_time_running_backwards_never_yields_a_cycle(n, amounts) -> No
         (s, r, amounts[i], pd.Timestamp("2024-01-01") + pd.Timedelta(hours=i)) for i, (s, r, _, _) in enumerate(rows)
     ]
     assert len(cycle(transactions(forward), max_length=10, min_return=0.5)) == 1
+
+
+def test_loops_through_agents_and_exchange_bookkeeping_accounts_are_not_cycles() -> None:
+    rows = [
+        ("exch:binance/42", "exch:binance/42/convert", 0.5, "2024-03-01 10:00"),  # a trade and its undo
+        ("exch:binance/42/convert", "exch:binance/42", 0.5, "2024-03-02 10:00"),
+        ("msisdn:+254700000001", "cash:agent-7", 5_000, "2024-03-01 10:00"),  # cash out, then cash in
+        ("cash:agent-7", "msisdn:+254700000001", 4_900, "2024-03-03 10:00"),
+    ]
+    assert cycle(transactions(rows)).empty
+    rows += [
+        ("msisdn:+254700000001", "msisdn:+254700000002", 5_000, "2024-03-04"),
+        ("msisdn:+254700000002", "msisdn:+254700000001", 4_900, "2024-03-05"),
+    ]
+    assert list(cycle(transactions(rows))["hops"]) == [2]
