@@ -149,12 +149,18 @@ def corridor_heatmap(tx: pd.DataFrame, *, currency: str | None = None, top: int 
     if table.empty:
         ax.text(0.5, 0.5, "no transactions", ha="center", va="center")
     else:
-        image = ax.imshow(table.to_numpy(float), cmap="OrRd", aspect="auto")
+        from matplotlib.colors import LogNorm
+
+        values = table.to_numpy(float)
+        low = values[values > 0].min() if (values > 0).any() else 1.0
+        # one domestic corridor often dwarfs the rest: a log scale keeps the small cross-border ones visible
+        norm = LogNorm(vmin=low, vmax=values.max()) if values.max() > 100 * low else None
+        image = ax.imshow(values, cmap="OrRd", aspect="auto", norm=norm)
         fig.colorbar(image, ax=ax, label=_plain(f"total sent {cur}".rstrip()))
-        peak = float(table.to_numpy().max())
+        shade = np.asarray(image.norm(values), dtype=float)  # 0-1 position of each cell on the colour scale
         for i in range(len(table)):
             for j in range(len(table.columns)):
-                v = float(table.iat[i, j])
+                v = float(values[i, j])
                 if v > 0:
                     ax.text(
                         j,
@@ -163,7 +169,7 @@ def corridor_heatmap(tx: pd.DataFrame, *, currency: str | None = None, top: int 
                         ha="center",
                         va="center",
                         fontsize=7,
-                        color="white" if v > peak / 2 else "black",
+                        color="white" if shade[i, j] > 0.6 else "black",
                     )
         ax.set_xticks(range(len(table.columns)), [_plain(c) for c in table.columns])
         ax.set_yticks(range(len(table)), [_plain(c) for c in table.index])
@@ -196,10 +202,15 @@ def alert_overview(alerts: pd.DataFrame) -> Figure:
     if "start" in alerts and alerts["start"].notna().any():
         start = pd.to_datetime(alerts["start"], utc=True).dropna().dt.tz_convert(None)
         weeks = start.dt.to_period("W-SUN").dt.start_time.value_counts().sort_index()
-        bx.bar(weeks.index.to_numpy(), weeks.to_numpy(float), width=5, color="#E69F00")
-        bx.tick_params(axis="x", labelrotation=45)
-    bx.set_title("Alerts per week (by alert start, weeks from Monday)")
-    bx.set_xlabel("week (UTC)")
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+
+        # plain day numbers: a bar width in days whatever date converters pandas has registered
+        bx.bar(date2num(weeks.index.to_pydatetime()), weeks.to_numpy(float), width=6, align="edge", color="#E69F00")
+        locator = AutoDateLocator()
+        bx.xaxis.set_major_locator(locator)
+        bx.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    bx.set_title("Alerts per week (by start)")
+    bx.set_xlabel("week from Monday (UTC)")
     bx.set_ylabel("alerts")
     scores = pd.to_numeric(alerts["score"], errors="coerce").dropna() if "score" in alerts else pd.Series(dtype=float)
     cx.hist(scores.to_numpy(float), bins=np.linspace(0, 1, 11), color=_ALERT, edgecolor="white")
@@ -284,7 +295,9 @@ def amount_distribution(
     edges = edges[edges >= 0]
     fig = _figure(figsize=(9, 4))
     ax = fig.subplots()
-    ax.hist(amounts[amounts < edges[-1]], bins=edges.tolist(), color="#0072B2", edgecolor="white")
+    counts, _, _ = ax.hist(amounts[amounts < edges[-1]], bins=edges.tolist(), color="#0072B2", edgecolor="white")
+    if np.max(counts, initial=0) > 50:  # small amounts dwarf the band otherwise
+        ax.set_yscale("log")
     in_band = int(((amounts >= low) & (amounts < threshold)).sum())
     ax.axvline(threshold, color=_ALERT, linewidth=1.5, label=_plain(f"threshold {money(threshold, cur or None)}"))
     ax.axvspan(
@@ -298,7 +311,7 @@ def amount_distribution(
     more = f"; {above} above 1.5x not shown" if above else ""
     ax.set_title(_plain(f"Amounts ({cur or 'all'}) near the reporting threshold{more}"))
     ax.set_xlabel(_plain(f"amount ({cur})") if cur else "amount")
-    ax.set_ylabel("transactions")
+    ax.set_ylabel("transactions" + (" (log scale)" if ax.get_yscale() == "log" else ""))
     ax.legend(loc="upper left", fontsize=8)
     return fig
 

@@ -88,10 +88,11 @@ def test_alert_overview_counts(alerts_case):
     } == {"structuring": 1.0, "layering": 1.0, "fan_in": 1.0}
     # starts 1, 1 and 5 March 2024: weeks from Monday 26 Feb (2 alerts) and Monday 4 March (1)
     assert [float(p.get_height()) for p in by_week.patches] == [2.0, 1.0]
-    assert [
-        pd.Timestamp(matplotlib.dates.num2date(p.get_x() + p.get_width() / 2)).strftime("%Y-%m-%d")
-        for p in by_week.patches
-    ] == ["2024-02-26", "2024-03-04"]
+    assert [pd.Timestamp(matplotlib.dates.num2date(p.get_x())).strftime("%Y-%m-%d") for p in by_week.patches] == [
+        "2024-02-26",
+        "2024-03-04",
+    ]
+    assert [float(p.get_width()) for p in by_week.patches] == [6.0, 6.0]  # days: visible bars
     assert sorted(float(p.get_height()) for p in scores.patches if p.get_height()) == [1.0, 2.0]
     assert scores.get_xlabel().startswith("score")
 
