@@ -45,6 +45,11 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, bom: bool = Fal
     bom : bool, default False
         Start with a UTF-8 byte-order mark, which makes older Excel read
         Amharic and Arabic names correctly.
+
+    Examples
+    --------
+    >>> write_csv(pd.DataFrame({"name": ["=1+1"], "amount": [5.0]}), "out.csv")  # doctest: +SKIP
+    PosixPath('out.csv')
     """
     out = df.copy()
     for col in out.columns:

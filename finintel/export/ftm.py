@@ -190,6 +190,12 @@ def write_ftm(
     ------
     MissingDependencyError
         If ``followthemoney`` is not installed.
+
+    Examples
+    --------
+    >>> from finintel.testing import transactions
+    >>> write_ftm(transactions([("msisdn:+254711000001", "cash:Agent 7", 500, "2024-03-01")]), "case.ftm.json")  # doctest: +SKIP
+    PosixPath('case.ftm.json')
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

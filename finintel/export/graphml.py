@@ -116,7 +116,15 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike[str]) -> Path:
 
 
 def write_gexf(G: nx.Graph, path: str | os.PathLike[str]) -> Path:
-    """Write `G` as GEXF 1.2 for Gephi; returns the path. Node labels are the ``name`` attribute when present."""
+    """Write `G` as GEXF 1.2 for Gephi; returns the path. Node labels are the ``name`` attribute when present.
+
+    Examples
+    --------
+    >>> from finintel.graph import flow_graph
+    >>> from finintel.testing import transactions
+    >>> write_gexf(flow_graph(transactions([("a", "b", 100, "2024-03-01")])), "case.gexf")  # doctest: +SKIP
+    PosixPath('case.gexf')
+    """
     H = portable_graph(G)
     for n, d in H.nodes(data=True):
         d.setdefault("label", d.get("name", n))

@@ -91,6 +91,14 @@ class Trace:
         """The traced flows as a graph: one edge per from → to with ``total`` and ``tx_ids``.
 
         Nodes carry ``held`` (the amount a holder keeps) and ``status``.
+
+        Examples
+        --------
+        >>> from finintel.testing import transactions
+        >>> t = trace(transactions([("victim", "A", 100, "2024-03-01"), ("A", "B", 70, "2024-03-02")]), "t1")
+        >>> G = t.to_graph()
+        >>> G.edges["A", "B"]["total"], G.nodes["A"]["held"], G.nodes["B"]["status"]
+        (70.0, 30.0, 'held')
         """
         G = nx.DiGraph()
         G.graph["view"] = "trace"

@@ -126,12 +126,27 @@ def resolve_entities(
 def resolve_links(
     parties: pd.DataFrame | None, accounts: pd.DataFrame | None, tx: pd.DataFrame | None = None, **options: Any
 ) -> pd.DataFrame:
-    """The links frame alone (see :func:`resolve_entities`)."""
+    """The links frame alone (see :func:`resolve_entities`).
+
+    Examples
+    --------
+    >>> parties = pd.DataFrame({"party_id": ["p1", "p2"], "name": ["A One", "B Two"], "email": ["x@ke.co", "X@ke.co"]})
+    >>> resolve_links(parties, None)[["a", "b", "evidence", "value", "strength"]]
+              a         b evidence    value  strength
+    0  party:p1  party:p2    email  x@ke.co      0.95
+    """
     return links_of(resolve_entities(parties, accounts, tx, **options))
 
 
 def links_of(entities: pd.DataFrame) -> pd.DataFrame:
-    """The links behind an entities frame, columns :data:`LINK_COLUMNS` (plus ``decision`` once decided)."""
+    """The links behind an entities frame, columns :data:`LINK_COLUMNS` (plus ``decision`` once decided).
+
+    Examples
+    --------
+    >>> ent = resolve_entities(pd.DataFrame({"party_id": ["p1"], "name": ["Amina"]}), None)
+    >>> list(links_of(ent).columns) == list(LINK_COLUMNS)
+    True
+    """
     data = entities.attrs.get("links")
     if data is None:
         raise InputError("this entities frame carries no links; pass links= explicitly", column="links")
