@@ -154,6 +154,10 @@ def test_roundtrip_recovers_the_ledger_rows(exported: tuple[Any, Path, pd.DataFr
     spec = SPECS[fmt]
     ledger = led.transactions.set_index("tx_id")
     files = written[written["format"] == fmt]
+    if fmt == "bank_csv":
+        files = files.head(3)  # the third is the Money Out/Money In layout
+    elif fmt not in ("goaml", "tronscan"):
+        files = files.nlargest(3, "rows")  # the busiest statements: enough to check, and fast
     assert len(files) >= 1 and files["rows"].sum() >= 5, "the ledger gave this format too little to check"
     compared = {"rows": 0, "counterparties": 0}
     for row in files.itertuples():
