@@ -196,3 +196,29 @@ def test_roundtrip_recovers_the_ledger_rows(exported: tuple[Any, Path, pd.DataFr
         compared["rows"] += len(got)
     assert compared["rows"] == files["rows"].sum()
     assert compared["counterparties"] > 0  # every format checks some key beyond the statement owner
+
+
+def test_writers_keep_the_formats_field_limits(exported: tuple[Any, Path, pd.DataFrame]) -> None:
+    """SWIFT x lines of 65 (:86:, at most 6) and 35 (MT103 parties); OFX NAME 32; ISO 20022 v08 namespaces."""
+    _, folder, written = exported
+    for name in written.loc[written["format"] == "mt940", "file"]:
+        lines = (folder / name).read_bytes().decode("ascii").split("\r\n")  # SWIFT lines end CR LF
+        info = [i for i, line in enumerate(lines) if line.startswith(":86:")]
+        assert info
+        for i in info:
+            block = [lines[i][4:]] + [x for x in lines[i + 1 : i + 6] if x and not x.startswith(":")]
+            assert all(len(x) <= 65 for x in block) and len(block) <= 6
+        assert all(len(x.split("NTRF", 1)[1].split("//")[0]) <= 16 for x in lines if x.startswith(":61:"))
+    for name in written.loc[written["format"] == "mt103", "file"]:
+        messages = (folder / name).read_bytes().decode("ascii").split("\r\n$\r\n")
+        assert len(messages) == written.set_index("file").loc[name, "rows"]
+        body = [x for m in messages for x in m.split("\r\n") if not x.startswith(("{", ":", "-}"))]
+        assert all(len(x) <= 35 for x in body)
+    for name in written.loc[written["format"] == "ofx", "file"]:
+        text = (folder / name).read_text()
+        assert text.startswith('<?xml version="1.0"') and 'OFXHEADER="200" VERSION="220"' in text
+        names = [x.split("<NAME>")[1].split("</NAME>")[0] for x in text.splitlines() if "<NAME>" in x]
+        assert names and all(len(x) <= 32 for x in names)
+    for fmt, ns in (("camt053", "camt.053.001.08"), ("pacs008", "pacs.008.001.08")):
+        for name in written.loc[written["format"] == fmt, "file"]:
+            assert f'xmlns="urn:iso:std:iso:20022:tech:xsd:{ns}"' in (folder / name).read_text()
