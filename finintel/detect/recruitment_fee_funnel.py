@@ -10,7 +10,7 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
-from finintel.detect._windows import blocks, duration_text, episodes, local_amounts, seconds, span_text
+from finintel.detect._windows import blocks, duration_text, episodes, local_amounts, seconds, sorted_codes, span_text
 
 __all__ = ["TRAVEL_KEYWORDS", "recruitment_fee_funnel"]
 
@@ -160,21 +160,26 @@ def recruitment_fee_funnel(
     if len(tx) == 0:
         return make_alerts("recruitment_fee_funnel", [])
     amt = np.nan_to_num(local_amounts(tx, currency, fx_to_local))
-    frame = tx[["tx_id", "timestamp", "sender", "receiver"]].reset_index(drop=True).assign(_amt=amt)
+    frame = (
+        tx[["tx_id", "timestamp", "sender", "receiver"]]
+        .reset_index(drop=True)
+        .assign(_amt=amt, _pos=np.arange(len(tx)))
+    )
     travel = _travel_mask(tx, travel_keywords, high_risk_countries)
-    # only receivers paid by enough different payers that also pay for travel can match
-    payers = frame.groupby("receiver", observed=True)["sender"].nunique()
-    travellers = set(pd.unique(frame.loc[travel, "sender"]).astype(str))
-    many = [str(r) for r in payers.index[(payers >= min_payers).to_numpy()]]
-    own = _own_accounts(tx, many, accounts, parties)
-    cand_recv = [r for r in many if r in travellers or own.get(r, set()) & travellers]
-    inflows = frame[frame["receiver"].isin(cand_recv)].reset_index(drop=True)
+    # only receivers paid by enough different payers can match
+    codes, names = sorted_codes(pd.concat([frame["sender"], frame["receiver"]], ignore_index=True))
+    s_code, r_code = codes[: len(frame)], codes[len(frame) :]
+    n_payers = pd.Series(s_code).groupby(r_code).nunique()
+    many = n_payers.index[(n_payers >= min_payers).to_numpy()].to_numpy()
+    inflows = frame[np.isin(r_code, many)].reset_index(drop=True)
     b = blocks(inflows["receiver"], inflows["timestamp"], inflows["tx_id"])
     # candidate bursts: enough payments (not yet payers) in a window
     cands = episodes(b, w, min_payers)
     if not cands:
         return make_alerts("recruitment_fee_funnel", [])
-    ok = _similar_unrelated(frame, inflows, b, cands, min_payers, max_cv)
+    ok = _similar_unrelated(s_code, r_code, names, inflows, b, cands, min_payers, max_cv)
+    entities = sorted({str(b.keys[b.code[cands[ep][0]]]) for ep in ok})
+    own = _own_accounts(tx, entities, accounts, parties)
     by_sender = frame[travel].sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
     rows: list[dict[str, Any]] = []
     for ep, keep in ok.items():
@@ -243,27 +248,34 @@ def _own_accounts(
 
 
 def _similar_unrelated(
-    frame: pd.DataFrame, inflows: pd.DataFrame, b: Any, cands: list[tuple[int, int]], min_payers: int, max_cv: float
+    s_code: np.ndarray,
+    r_code: np.ndarray,
+    names: np.ndarray,
+    inflows: pd.DataFrame,
+    b: Any,
+    cands: list[tuple[int, int]],
+    min_payers: int,
+    max_cv: float,
 ) -> dict[int, set[str]]:
     """Candidate bursts whose unrelated payers are enough and pay similar totals: ``{burst: payers}``.
 
-    Vectorised over all bursts: payers that pay another payer of the same burst are dropped, then the
-    coefficient of variation of the per-payer totals is computed per burst.
+    Vectorised over all bursts on integer account codes: payers that pay another payer of the same burst
+    are dropped, then the coefficient of variation of the per-payer totals is computed per burst.
     """
     lengths = np.array([hi - lo for lo, hi in cands])
-    pos = np.concatenate([np.arange(lo, hi) for lo, hi in cands])
-    rows = inflows.iloc[b.order[pos]]
+    pos = inflows["_pos"].to_numpy()[b.order[np.concatenate([np.arange(lo, hi) for lo, hi in cands])]]
     ep_rows = pd.DataFrame(
         {
             "ep": np.repeat(np.arange(len(cands)), lengths),
-            "sender": rows["sender"].astype(str).to_numpy(),
-            "receiver": rows["receiver"].astype(str).to_numpy(),
-            "amt": rows["_amt"].to_numpy(),
+            "sender": s_code[pos],
+            "receiver": r_code[pos],
+            "amt": inflows["_amt"].to_numpy()[b.order[np.concatenate([np.arange(lo, hi) for lo, hi in cands])]],
         }
     )
     ep_rows = ep_rows[ep_rows["sender"] != ep_rows["receiver"]]
     pp = ep_rows[["ep", "sender"]].drop_duplicates()
-    pairs = frame.loc[frame["sender"].isin(pp["sender"].unique()), ["sender", "receiver"]].astype(str).drop_duplicates()
+    mask = np.isin(s_code, pp["sender"].unique())
+    pairs = pd.DataFrame({"sender": s_code[mask], "receiver": r_code[mask]}).drop_duplicates()
     pairs = pairs[pairs["sender"] != pairs["receiver"]]
     rel = pp.merge(pairs, on="sender").merge(pp.rename(columns={"sender": "receiver"}), on=["ep", "receiver"])
     related = pd.MultiIndex.from_frame(rel[["ep", "sender"]])
@@ -274,7 +286,7 @@ def _similar_unrelated(
         (stats["count"] >= min_payers) & (stats["mean"] > 0) & (stats["std"] <= max_cv * stats["mean"] + 1e-9)
     ]
     per = per[per["ep"].isin(good)]
-    return {int(ep): set(g["sender"]) for ep, g in per.groupby("ep", sort=True)}
+    return {int(ep): {str(names[c]) for c in g} for ep, g in per.groupby("ep", sort=True)["sender"]}
 
 
 def _travel_mask(tx: pd.DataFrame, keywords: Sequence[str], countries: Sequence[str]) -> np.ndarray:
