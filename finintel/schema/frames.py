@@ -294,6 +294,10 @@ def _to_arrow_array(col: pd.Series, typ: pa.DataType) -> pa.Array:
         return arr.cast(typ) if arr.type != typ else arr
     if pa.types.is_timestamp(typ) and pd.api.types.is_datetime64_any_dtype(col.dtype):
         return pa.array(col, type=typ, from_pandas=True)
+    if pa.types.is_float64(typ) and col.dtype == np.float64:
+        return pa.array(col.to_numpy(), type=typ, from_pandas=True)  # NaN -> null, no Python float per row
+    if pa.types.is_int64(typ) and (isinstance(col.dtype, pd.Int64Dtype | pd.Int32Dtype) or col.dtype == np.int64):
+        return pa.array(col.array, from_pandas=True).cast(typ)
     return pa.array(col.astype(object).where(col.notna(), None), type=typ, from_pandas=True)
 
 
@@ -499,7 +503,9 @@ def _coerce_decimal(col: pd.Series, typ: pa.DataType) -> tuple[pd.Series, pd.Ser
             d = v if isinstance(v, Decimal) else Decimal(str(v).strip())
             if not d.is_finite():
                 raise ValueError
-            q = d.quantize(quantum, context=Context(prec=typ.precision + 2))  # the default 28 digits refuse 20-digit token values
+            q = d.quantize(
+                quantum, context=Context(prec=typ.precision + 2)
+            )  # the default 28 digits refuse 20-digit token values
             if q != d:
                 problems[label] = f"more than {typ.scale} decimal places"
                 values.append(None)
@@ -533,6 +539,8 @@ def _check_values(df: pd.DataFrame, spec: Frame, path: str | None) -> list[dict[
     for name in spec.required:
         add(df[name].isna(), name, "missing value")
     for name in spec.unique:
+        if _all_distinct(df[name]):
+            continue
         dup = df[name].duplicated(keep="first") & df[name].notna()
         add(dup, name, "duplicate value")
     for name, cats in (spec.categories or {}).items():
@@ -543,6 +551,17 @@ def _check_values(df: pd.DataFrame, spec: Frame, path: str | None) -> list[dict[
     if spec.name == "alerts":
         add(df["reason"].notna() & (df["reason"].str.len() == 0), "reason", "an alert needs a reason")
     return failures
+
+
+def _all_distinct(col: pd.Series) -> bool:
+    """True when an Arrow-backed column has no repeated value (one hash pass, no pandas factorize)."""
+    if not isinstance(col.dtype, pd.ArrowDtype | pd.StringDtype) or len(col) == 0:
+        return False
+    try:
+        arr = pa.array(col.array, from_pandas=True)
+    except (pa.ArrowException, TypeError):
+        return False
+    return len(pc.unique(arr)) == len(arr) - arr.null_count + (1 if arr.null_count else 0)
 
 
 def _validator(frame: Frame) -> Any:
