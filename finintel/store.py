@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -189,12 +190,24 @@ class Case:
         tx = frames.transactions
         if tx.empty:
             return frames
-        known = self.transactions(columns=["tx_id", "source_file", "source_row"])
-        if known.empty:
+        files = self._committed("transactions")
+        if not files:
             return frames
-        hit = tx["tx_id"].isin(known["tx_id"])
-        if not hit.any():
+        # only the tx_id column is read, and compared in Arrow; the rest only for the ids that repeat
+        data = ds.dataset(files, schema=F.TRANSACTIONS.schema, format="parquet")
+        known_ids = data.to_table(columns=["tx_id"]).column("tx_id")
+        ids = pa.array(tx["tx_id"].array, from_pandas=True)
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        hit_arr = pc.fill_null(pc.is_in(ids.cast(pa.string()), value_set=known_ids.combine_chunks()), False)
+        if not pc.any(hit_arr).as_py():
             return frames
+        hit = pd.Series(hit_arr.to_numpy(zero_copy_only=False), index=tx.index)
+        hit_ids = pc.filter(ids.cast(pa.string()), hit_arr)
+        known = F.from_arrow(
+            data.to_table(columns=["tx_id", "source_file", "source_row"], filter=pc.field("tx_id").isin(hit_ids)),
+            F.TRANSACTIONS,
+        )[["tx_id", "source_file", "source_row"]]
         where = known.drop_duplicates("tx_id").set_index("tx_id")
         dup = tx[hit]
         first = where.loc[dup["tx_id"]]
@@ -281,9 +294,22 @@ class Case:
         return df[list(columns)] if columns else df
 
 
+# near-unique columns: a dictionary would be built and then dropped by the writer
+_NO_DICTIONARY = frozenset({"tx_id", "timestamp", "amount", "amount_exact", "attributes", "source_row", "raw"})
+# long free text: min/max statistics of it serve no filter
+_NO_STATISTICS = frozenset({"attributes", "description", "raw"})
+
+
 def _atomic_write(table: pa.Table, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    names = table.column_names
+    pq.write_table(
+        table,
+        tmp,
+        compression="zstd",
+        use_dictionary=[c for c in names if c not in _NO_DICTIONARY],
+        write_statistics=[c for c in names if c not in _NO_STATISTICS],
+    )
     os.replace(tmp, path)
 
 
