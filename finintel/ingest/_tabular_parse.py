@@ -292,16 +292,22 @@ def json_objects(fields: Mapping[str, pa.Array], n: int) -> pa.Array:
 
     >>> json_objects({"balance": pa.array(["10.00", ""]), "ref": pa.array(['a"b', None])}, 2).to_pylist()
     ['{"balance":"10.00","ref":"a\\\\"b"}', '{"balance":null,"ref":null}']
+    >>> json_objects({"b": pa.array(["1", "2"]), "a": pa.array(["x", "y"])}, 2).to_pylist()
+    ['{"a":"x","b":"1"}', '{"a":"y","b":"2"}']
     """
     if not fields:
         return pa.nulls(n, pa.string())
     pieces: list[Any] = []
     for i, key in enumerate(sorted(fields)):
         col = _strings(fields[key])
-        quoted = pc.binary_join_element_wise('"', _json_escape(col), '"', "")
-        value = pc.if_else(pc.fill_null(pc.equal(col, ""), True), "null", quoted)
         name = _json_escape(pa.array([key]))[0].as_py()
-        pieces += [("{" if i == 0 else ",") + f'"{name}":', value]
+        lead = ("{" if i == 0 else ",") + f'"{name}":'
+        empty = pc.fill_null(pc.equal(col, ""), True)
+        if not pc.any(empty).as_py():  # every row has a value: quote it in the one join below
+            pieces += [lead + '"', _json_escape(col), '"']
+            continue
+        quoted = pc.binary_join_element_wise('"', _json_escape(col), '"', "")
+        pieces += [lead, pc.if_else(empty, "null", quoted)]
     return pc.binary_join_element_wise(*pieces, "}", "")
 
 

@@ -148,8 +148,10 @@ class _Builder(PartiesMixin):
         self.path, self.sh, self.profile, self.roles, self.sha = path, sh, profile, roles, sha
         body = sh.body
         cells = [pc.utf8_trim_whitespace(body.column(i).combine_chunks()) for i in range(body.num_columns)]
-        width = pc.utf8_length(pc.binary_join_element_wise(*cells, "")) if len(cells) > 1 else pc.utf8_length(cells[0])
-        nonblank = P._mask(pc.greater(width, 0))
+        blank = pc.fill_null(pc.equal(cells[0], ""), True)
+        for c in cells[1:]:
+            blank = pc.and_(blank, pc.fill_null(pc.equal(c, ""), True))
+        nonblank = ~P._mask(blank)
         self.blank_rows = int((~nonblank).sum())
         if self.blank_rows:
             keep = pa.array(nonblank)

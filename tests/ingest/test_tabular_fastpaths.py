@@ -93,3 +93,17 @@ def test_detect_dayfirst_reads_the_day_field_of_long_values() -> None:
     assert P.detect_dayfirst(pa.array(["  03/13/2024 10:00:00 extra", "01/02/2024"])) is False
     assert P.detect_dayfirst(pa.array(["13.03.24", None, ""])) is True
     assert P.detect_dayfirst(pa.array([None, ""])) is None
+
+
+def test_repeated_ids_across_files_name_the_first_file_and_row(tmp_path: Path) -> None:
+    # the case compares tx_id in Arrow and reads file and row only for the ids that repeat
+    head = "Date,Details,Debit,Credit,Reference\n"
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(head + "01/03/2024,Transfer to 0712345678,10.00,,FT1\n02/03/2024,Deposit,,5.00,FT2\n")
+    b.write_text(head + "02/03/2024,Deposit,,5.00,FT2\n03/03/2024,Cash deposit,,7.00,FT3\n")
+    case = fi.open_case(tmp_path / "case")
+    case.ingest([a, b], institution="Equity Bank", account="0100234567", id_column="Reference")
+    assert sorted(case.transactions()["tx_id"]) == ["bank_csv:FT1", "bank_csv:FT2", "bank_csv:FT3"]
+    rej = case.rejects()
+    assert rej[["source_file", "source_row", "column"]].values.tolist() == [[str(b), 2, "tx_id"]]
+    assert rej["problem"].iloc[0] == f"duplicate of a transaction already in the case ({a}, row 3)"
