@@ -67,8 +67,9 @@ __all__ = [
 _NULL = pa.scalar(None, pa.string())
 _ID = r"\+?[0-9][0-9*xX\x{2022}]{2,14}[0-9]"
 _DASH = r"\s*[-\x{2013}\x{2014}]\s*"
-_DETAILS = rf"^(?:(?P<kind>.*?)\s+)?(?P<id>{_ID})(?:{_DASH}|\s+)(?P<name>.*?)(?:\s+Acc(?:ount)?\.?\s*(?:No\.?)?\s*:?\s*(?P<acc>\S.*?))?\s*$"
+_DETAILS = rf"^(?:(?P<kind>.*?)\s+)?(?P<id>{_ID})(?:{_DASH}|\s+)(?P<name>.*?)(?:\s+Acc(?:ount)?\b\.?\s*(?:No\.?)?\s*:?\s*(?P<acc>\S.*?))?\s*$"
 _OTHER = rf"^(?P<id>{_ID})(?:{_DASH}|\s+)?(?P<name>.*?)\s*$"
+_ACC_MARK = r"^(?i:acc(?:ount)?\.?\s*(?:no\.?)?\s*:?\s*)"
 
 
 def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Counterparties:
@@ -103,7 +104,8 @@ def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Coun
         ids = pc.struct_field(got, "id")
         pair = pc.binary_join_element_wise(kind, ids, "\x1f")
         k = P.map_distinct(pair, lambda v: _classify(v.split("\x1f")[1], v.split("\x1f")[0], country))
-        acc = _blank_null(pc.struct_field(got, "acc"))
+        # a name ending in "Account" ("Equity Paybill Account Acc. 0123") leaves the marker on the number
+        acc = _blank_null(pc.replace_substring_regex(pc.struct_field(got, "acc"), _ACC_MARK, ""))
         # Pay Bill to a bank's paybill with the bank account as "Acc.": the money lands in that bank account
         bank = P.map_distinct(pc.binary_join_element_wise(ids, acc, "\x1f"), _bank_account)
         charge = pc.match_substring_regex(desc, r"(?i)\bcharge\b|\bfee\b")
