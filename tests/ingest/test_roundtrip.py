@@ -222,3 +222,20 @@ def test_writers_keep_the_formats_field_limits(exported: tuple[Any, Path, pd.Dat
     for fmt, ns in (("camt053", "camt.053.001.08"), ("pacs008", "pacs.008.001.08")):
         for name in written.loc[written["format"] == fmt, "file"]:
             assert f'xmlns="urn:iso:std:iso:20022:tech:xsd:{ns}"' in (folder / name).read_text()
+
+
+def test_mpesa_pay_bill_to_a_bank_lands_in_the_bank_account(exported: tuple[Any, Path, pd.DataFrame]) -> None:
+    """``Pay Bill to 247247 - Equity Paybill Account Acc. <no>`` reads as the ledger's Equity account."""
+    led, folder, written = exported
+    ledger = led.transactions.set_index("tx_id")
+    checked = 0
+    for name in written.loc[written["format"] == "mpesa", "file"]:
+        if "Paybill Account Acc." not in (folder / name).read_text():
+            continue
+        got = fi.read(folder / name).transactions
+        got = got[got["description"].str.startswith("Pay Bill to") & got["description"].str.contains(" Acc. ")]
+        for row in got.itertuples():
+            assert row.receiver == ledger.loc[row.tx_id.split(":", 1)[1], "receiver"]
+            assert row.receiver.startswith("acct:")
+            checked += 1
+    assert checked >= 2
