@@ -325,13 +325,14 @@ def logistics_spend(
     frame = tx[["tx_id", "timestamp", "sender"]].reset_index(drop=True).assign(_amt=amt, _cat=cat)
     logistics = frame[pd.notna(cat) & (cat != "living")].reset_index(drop=True)
     living = frame[cat == "living"].sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
+    living.index = living.index.astype(object)  # numpy-backed: fast binary search per lookup
     b = blocks(logistics["sender"], logistics["timestamp"], logistics["tx_id"])
     rows: list[dict[str, Any]] = []
     for lo, hi in episodes(b, w, min_count):
         ev = logistics.iloc[b.order[lo:hi]]
         entity = str(b.keys[b.code[lo]])
         first, last = ev["timestamp"].min(), ev["timestamp"].max()
-        liv = living.loc[[entity]] if entity in living.index else living.iloc[:0]
+        liv = living.loc[entity:entity]  # sorted index: a binary search
         liv = liv[(liv["timestamp"] >= first) & (liv["timestamp"] <= last)]
         lval, vval = float(ev["_amt"].sum()), float(liv["_amt"].sum())
         share = vval / (lval + vval) if lval + vval > 0 else 0.0

@@ -109,6 +109,7 @@ def ransom_corridor(
         | tx["receiver"].astype("string[pyarrow]").str.startswith("cash:").to_numpy(dtype=bool, na_value=False)
     )
     outs = frame[cashout].sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
+    outs.index = outs.index.astype(object)  # numpy-backed: fast binary search per lookup
     rows: list[dict[str, Any]] = []
     sub = frame[diaspora & ~cashout].reset_index(drop=True)
     b = blocks(sub["receiver"], sub["timestamp"], sub["tx_id"])
@@ -152,7 +153,7 @@ def _with_cashout(
     cap: float | None = None,
 ) -> list[dict[str, Any]]:
     first, last = ev["timestamp"].min(), ev["timestamp"].max()
-    out = outs.loc[[entity]] if entity in outs.index else outs.iloc[:0]
+    out = outs.loc[entity:entity]  # sorted index: a binary search
     out = out[(out["timestamp"] >= first) & (out["timestamp"] <= last + pd.Timedelta(seconds=cw))]
     inflow, cashed = float(ev["_amt"].sum()), float(out["_amt"].sum())
     share = cashed / inflow if inflow > 0 else 0.0

@@ -181,6 +181,7 @@ def recruitment_fee_funnel(
     entities = sorted({str(b.keys[b.code[cands[ep][0]]]) for ep in ok})
     own = _own_accounts(tx, entities, accounts, parties)
     by_sender = frame[travel].sort_values(["sender", "timestamp", "tx_id"]).set_index("sender")
+    by_sender.index = by_sender.index.astype(object)  # numpy-backed: fast binary search per lookup
     rows: list[dict[str, Any]] = []
     for ep, keep in ok.items():
         lo, hi = cands[ep]
@@ -195,7 +196,7 @@ def recruitment_fee_funnel(
             continue
         last = inflow["timestamp"].max()
         mine = [a for a in [entity, *sorted(own.get(entity, set()))] if a in by_sender.index]
-        out = by_sender.loc[mine].reset_index() if mine else by_sender.iloc[:0].reset_index()
+        out = pd.concat([by_sender.loc[a:a] for a in mine]).reset_index() if mine else by_sender.iloc[:0].reset_index()
         out = out[
             (out["timestamp"] >= inflow["timestamp"].min()) & (out["timestamp"] <= last + pd.Timedelta(seconds=ow))
         ]
