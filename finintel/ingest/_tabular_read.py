@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -192,14 +193,18 @@ class _Builder(PartiesMixin):
         date_format: str | None,
         decimal_comma: bool | None,
     ) -> Frames:
-        prof = self.profile
         meta = parse_meta(self.sh.meta)
-        ts = self._timestamps(dayfirst, tz, date_format)
-        value, inflow = self._amounts(decimal_comma)
-        status = self._status()
-        owner, owner_how = self._owner(account, meta)
+        owner, owner_how = self._owner(account, meta)  # may set the profile's institution: before counterparties
+        prof = self.profile
+        # counterparty keys only read columns (no rejects): Arrow kernels release the GIL, so they run on a
+        # second core while dates and amounts are parsed here; the results do not depend on the timing
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            cp_job = pool.submit(self._counterparties)
+            ts = self._timestamps(dayfirst, tz, date_format)
+            value, inflow = self._amounts(decimal_comma)
+            status = self._status()
+            cp = cp_job.result()
         holder = account_name or meta_value(meta, "holder")
-        cp = self._counterparties()
         explicit = "sender" in self.roles and "receiver" in self.roles
         if explicit:
             snd, rcv, snd_name, rcv_name = self._explicit_parties()
