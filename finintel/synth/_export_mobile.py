@@ -21,11 +21,15 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from finintel.synth._export_swift import _text
+from finintel.synth._export_swift import _text, ledger_transactions
 from finintel.synth._export_util import account_rows, opening_balance
+
+if TYPE_CHECKING:
+    from finintel.synth._generate import Ledger
 
 __all__ = ["write_mtn_momo", "write_telebirr"]
 
@@ -61,13 +65,13 @@ TELEBIRR_HEADER = [
 ]
 
 
-def write_mtn_momo(tx: pd.DataFrame, path: str | Path, *, account: str) -> list[str]:
+def write_mtn_momo(tx: pd.DataFrame | Ledger, path: str | Path, *, account: str) -> list[str]:
     """Write the MTN MoMo export of wallet `account` (``msisdn:+256…``); return the tx_ids written.
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        Canonical transactions (``Ledger.transactions``).
+    tx : pandas.DataFrame or Ledger
+        Canonical transactions (``Ledger.transactions``), or the ledger itself.
     path : str or Path
         The ``.csv`` file to write.
     account : str
@@ -89,7 +93,7 @@ def write_mtn_momo(tx: pd.DataFrame, path: str | Path, *, account: str) -> list[
     >>> p.read_text().splitlines()[1]
     't1,,2024-03-01 09:15:30,SUCCESSFUL,TRANSFER,,,,FRI:256772123456/MSISDN,,FRI:256701234567/MSISDN,,ID:256772123456/MSISDN,150000,UGX,0,UGX,3103'
     """
-    rows = account_rows(tx, account)
+    rows = account_rows(ledger_transactions(tx), account)
     balance = _balances(rows, account)
     local = rows["timestamp"].dt.tz_convert("Africa/Kampala")
     own = _handle(account)
@@ -125,13 +129,13 @@ def write_mtn_momo(tx: pd.DataFrame, path: str | Path, *, account: str) -> list[
     return [str(t) for t in reversed(list(rows["tx_id"]))]
 
 
-def write_telebirr(tx: pd.DataFrame, path: str | Path, *, account: str, name: str | None = None) -> list[str]:
+def write_telebirr(tx: pd.DataFrame | Ledger, path: str | Path, *, account: str, name: str | None = None) -> list[str]:
     """Write the telebirr statement of wallet `account` (``msisdn:+251…``); return the tx_ids written.
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        Canonical transactions (``Ledger.transactions``).
+    tx : pandas.DataFrame or Ledger
+        Canonical transactions (``Ledger.transactions``), or the ledger itself.
     path : str or Path
         The ``.csv`` file to write.
     account : str
@@ -155,7 +159,7 @@ def write_telebirr(tx: pd.DataFrame, path: str | Path, *, account: str, name: st
     >>> p.read_text().splitlines()[4:6]
     ['Transaction No,Transaction Time,Transaction Type,Counterparty,Transaction Status,Amount,Service Fee,Balance', 't1,2024-03-01 09:15:30,Send Money,251922345678,Completed,1200.50,0.00,1995.00']
     """
-    rows = account_rows(tx, account)
+    rows = account_rows(ledger_transactions(tx), account)
     balance = _balances(rows, account)
     local = rows["timestamp"].dt.tz_convert("Africa/Addis_Ababa")
     holder = name or _holder(rows, account)

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from lxml import etree
 
 from finintel.synth._export_goaml import SWIFT
-from finintel.synth._export_swift import _bank_name
+from finintel.synth._export_swift import _bank_name, ledger_transactions
 from finintel.synth._export_util import EAT, account_rows, digits, opening_balance
+
+if TYPE_CHECKING:
+    from finintel.synth._generate import Ledger
 
 __all__ = ["ofx_time", "write_ofx"]
 
@@ -36,13 +40,15 @@ def ofx_time(ts: pd.Timestamp) -> str:
     return f"{ts.tz_convert(EAT):%Y%m%d%H%M%S}.000[+3:EAT]"
 
 
-def write_ofx(tx: pd.DataFrame, path: str | Path, *, account: str, institution: str | None = None) -> list[str]:
+def write_ofx(
+    tx: pd.DataFrame | Ledger, path: str | Path, *, account: str, institution: str | None = None
+) -> list[str]:
     """Write the OFX 2.2 statement of bank account `account` (``acct:<BANK>/<number>``); return the tx_ids written.
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        Canonical transactions (``Ledger.transactions``).
+    tx : pandas.DataFrame or Ledger
+        Canonical transactions (``Ledger.transactions``), or the ledger itself.
     path : str or Path
         The ``.ofx`` file to write.
     account : str
@@ -66,7 +72,7 @@ def write_ofx(tx: pd.DataFrame, path: str | Path, *, account: str, institution: 
     >>> [line for line in p.read_text().splitlines() if "TRNAMT" in line or "BANKID" in line]
     ['          <BANKID>KCBLKENX</BANKID>', '            <TRNAMT>-250.50</TRNAMT>', '              <BANKID>EQBLKENA</BANKID>']
     """
-    rows = account_rows(tx, account)
+    rows = account_rows(ledger_transactions(tx), account)
     rows = rows[rows["status"] == "completed"]
     bank = institution or _bank_name(account)
     currency = str(rows["currency"].iloc[0]) if len(rows) else "KES"

@@ -33,13 +33,17 @@ import re
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from finintel.synth._export_goaml import SWIFT
 from finintel.synth._export_util import EAT, account_rows, digits, opening_balance
 
-__all__ = ["mt940_amount", "write_mt103", "write_mt940"]
+if TYPE_CHECKING:
+    from finintel.synth._generate import Ledger
+
+__all__ = ["ledger_transactions", "mt940_amount", "write_mt103", "write_mt940"]
 
 
 def mt940_amount(value: Decimal) -> str:
@@ -54,7 +58,7 @@ def mt940_amount(value: Decimal) -> str:
 
 
 def write_mt940(
-    tx: pd.DataFrame,
+    tx: pd.DataFrame | Ledger,
     path: str | Path,
     *,
     account: str,
@@ -65,8 +69,8 @@ def write_mt940(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        Canonical transactions (``Ledger.transactions``).
+    tx : pandas.DataFrame or Ledger
+        Canonical transactions (``Ledger.transactions``), or the ledger itself.
     path : str or Path
         The ``.sta`` file to write.
     account : str
@@ -92,7 +96,7 @@ def write_mt940(
     >>> p.read_text().splitlines()[5:7]
     [':61:2403010301D250,5NTRFt1//349324885359', ':86:MPESA B2C 254712345678']
     """
-    rows = account_rows(tx, account)
+    rows = account_rows(ledger_transactions(tx), account)
     rows = rows[rows["status"] == "completed"]
     number = account.rsplit("/", 1)[-1] if account.startswith("acct:") else account.split(":", 1)[1]
     bank = institution or _bank_name(account)
@@ -125,19 +129,24 @@ def write_mt940(
     return [str(t) for t in rows["tx_id"]]
 
 
+def ledger_transactions(data: pd.DataFrame | Ledger) -> pd.DataFrame:
+    """The transactions frame of a :class:`~finintel.synth.Ledger`, or the frame itself."""
+    return data if isinstance(data, pd.DataFrame) else data.transactions
+
+
 def _bank_name(key: str) -> str:
     """``acct:KCB-BANK-KENYA/…`` -> ``KCB Bank Kenya`` (the synthetic banks' names, for their BICs)."""
     slug = key.split(":", 1)[1].split("/", 1)[0]
     return next((name for name in SWIFT if name.upper().replace(" ", "-") == slug), slug)
 
 
-def write_mt103(tx: pd.DataFrame, path: str | Path, *, account: str) -> list[str]:
+def write_mt103(tx: pd.DataFrame | Ledger, path: str | Path, *, account: str) -> list[str]:
     """Write the MT103s bank account `account` sent to other bank accounts as one RJE file; return the tx_ids.
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        Canonical transactions (``Ledger.transactions``).
+    tx : pandas.DataFrame or Ledger
+        Canonical transactions (``Ledger.transactions``), or the ledger itself.
     path : str or Path
         The ``.rje`` file to write.
     account : str
@@ -158,10 +167,11 @@ def write_mt103(tx: pd.DataFrame, path: str | Path, *, account: str) -> list[str
     ['t1']
     >>> p.read_text().splitlines()[1:4]
     [':20:t1', ':23B:CRED', ':32A:240301USD15000,5']
-    >>> fi.read(p).transactions.loc[0, ["sender", "receiver"]].tolist()
-    ['acct:KCBLKENX/1234567890', 'acct:DFCUUGKA/9988776655']
+    >>> tx, key = fi.read(p).transactions, fi.schema.keys.bank_account_key
+    >>> tx.loc[0, "sender"] == key("1234567890", "KCBLKENX"), tx.loc[0, "receiver"] == key("9988776655", "DFCUUGKA")
+    (True, True)
     """
-    rows = account_rows(tx, account)
+    rows = account_rows(ledger_transactions(tx), account)
     bank_to_bank = rows["other"].str.startswith(("acct:", "iban:"))
     rows = rows[(rows["status"] == "completed") & (rows["direction"] < 0) & bank_to_bank]
     bic = SWIFT.get(_bank_name(account), "XXXXKENX")

@@ -3,9 +3,9 @@
 Each export is detected by content, and its rows must be the ledger's rows for the tx_ids the
 writer reports: same count, exact amounts, currency, status, timestamps to the precision the
 format keeps, and the account keys the format carries. Rows are matched by the id the format
-keeps (receipt, reference, hash), never by position. A bank account keyed by its bank's BIC
-(``acct:KCBLKENX/…``, as goAML, OFX, ISO 20022 and MT103 readers do while the ledger keys banks by
-name) counts as the same key only when the BIC is that bank's and the number is the same.
+keeps (receipt, reference, hash), never by position. Keys are compared exactly: a bank named by
+its BIC (goAML, OFX, ISO 20022, MT103) and by its name (statements, the ledger) is one institution
+(:func:`finintel.schema.institutions.canonical_institution`).
 
 What a format cannot carry, and is therefore not compared:
 
@@ -44,11 +44,10 @@ import pandas as pd
 import pytest
 
 import finintel as fi
-from finintel.synth._export_goaml import SWIFT
 from finintel.synth._export_iso20022 import write_camt053, write_pacs008
 from finintel.synth._export_mobile import write_mtn_momo, write_telebirr
 from finintel.synth._export_ofx import write_ofx
-from finintel.synth._export_swift import _bank_name, write_mt103, write_mt940
+from finintel.synth._export_swift import write_mt103, write_mt940
 
 EAT = "Africa/Nairobi"
 
@@ -115,7 +114,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, pd.Da
             ("pacs008", write_pacs008, f"pacs008_{i}.xml"),
             ("mt103", write_mt103, f"mt103_{i}.rje"),
         ):
-            ids = writer(led.transactions, folder / name, account=account)
+            ids = writer(led, folder / name, account=account)  # a Ledger or its transactions frame
             if not ids:  # no transfer of that kind: a bank would send no file
                 continue
             extra.append({"file": name, "format": fmt, "account": account, "rows": len(ids), "tx_ids": ids})
@@ -131,23 +130,6 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, pd.Da
     return led, folder, pd.concat([written, pd.DataFrame(extra)], ignore_index=True)
 
 
-def _options(fmt: str, account: str | None) -> dict[str, Any]:
-    opts = dict(SPECS[fmt].options)
-    if fmt == "mt940" and account:
-        opts["institution"] = account.split(":", 1)[1].split("/", 1)[0]  # the ledger keys banks by name
-    return opts
-
-
-def _same_key(got: str, want: str) -> bool:
-    """Equal keys, or the same account keyed by its bank's BIC (``acct:KCBLKENX/…``) instead of its name."""
-    if got == want:
-        return True
-    g_bank, _, g_number = got.removeprefix("acct:").partition("/")
-    w_bank, _, w_number = want.removeprefix("acct:").partition("/")
-    both = got.startswith("acct:") and want.startswith("acct:")
-    return both and g_number == w_number and SWIFT.get(_bank_name(want)) == g_bank
-
-
 @pytest.mark.parametrize("fmt", list(SPECS))
 def test_roundtrip_recovers_the_ledger_rows(exported: tuple[Any, Path, pd.DataFrame], fmt: str) -> None:
     led, folder, written = exported
@@ -161,7 +143,7 @@ def test_roundtrip_recovers_the_ledger_rows(exported: tuple[Any, Path, pd.DataFr
     assert len(files) >= 1 and files["rows"].sum() >= 5, "the ledger gave this format too little to check"
     compared = {"rows": 0, "counterparties": 0}
     for row in files.itertuples():
-        frames = fi.read(folder / row.file, **_options(fmt, row.account))
+        frames = fi.read(folder / row.file, **spec.options)
         assert frames.format == READER.get(fmt, fmt), f"{row.file} detected as {frames.format}"
         got = frames.transactions.copy()
         got.index = pd.Index(spec.ref(got), name="ref")
@@ -191,7 +173,7 @@ def test_roundtrip_recovers_the_ledger_rows(exported: tuple[Any, Path, pd.DataFr
                 if row.account is not None and row.account not in (w, other):
                     raise AssertionError(f"{row.file}: a row not touching {row.account}")
                 if w == row.account or spec.counterparty(w):
-                    assert _same_key(g, w), f"{row.file} {side}: read {g}, ledger {w}"
+                    assert g == w, f"{row.file} {side}: read {g}, ledger {w}"
                     compared["counterparties"] += w != row.account
         compared["rows"] += len(got)
     assert compared["rows"] == files["rows"].sum()
