@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ from finintel.detect._graph_kernels import (
     to_us,
     window_pairs,
 )
+from finintel.detect._graph_screens import Activity, check_fraction, local_rates
 from finintel.detect._registry import register
 from finintel.errors import ConfigError
 
@@ -42,6 +44,11 @@ def cycle(
     reporting_threshold: float = 10_000.0,
     max_degree: int = 1_000,
     max_steps: int = 5_000,
+    min_value: float = 0.05,
+    min_activity_share: float = 0.5,
+    slow_activity_share: float = 0.8,
+    currency: str | None = None,
+    fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Flag money that leaves an account and comes back to it round a loop, each hop later in time.
 
@@ -77,6 +84,20 @@ def cycle(
         in at an agent is not the cash paid out, so a loop through one is not a loop of money.
     max_steps : int, default 5_000
         Search expansions per start transfer (bounds work around hub accounts).
+    min_value : float, default 0.05
+        Smallest value sent round the loop(s) of one alert (first legs), as a fraction of
+        `reporting_threshold` in the profile `currency` (KE: KES 50,000). Loops in a currency
+        with no rate in `fx_to_local` are not held to it.
+    min_activity_share : float, default 0.5
+        Smallest share of the loop members' value moved (same currency, first to last hop)
+        that the loops carry: money going round between accounts that do little else, not
+        one transfer back among a busy account's ordinary payments.
+    slow_activity_share : float, default 0.8
+        The same for slow loops (over weeks, chance loops are likelier).
+    currency : str, optional
+        Profile currency (from the jurisdiction profile); None takes every amount as it is.
+    fx_to_local : mapping, optional
+        Rates from other currencies to `currency` (from the profile).
 
     Returns
     -------
@@ -130,6 +151,8 @@ def cycle(
         )
     if not 0 < min_return <= 1:
         raise ConfigError(f"min_return must be in (0, 1], got {min_return}")
+    for name, value in (("min_activity_share", min_activity_share), ("slow_activity_share", slow_activity_share)):
+        check_fraction(name, value)
     fast_us, slow_us = to_us(window), to_us(slow_window, "slow_window")
     slow_us = max(slow_us, fast_us)
     E = edge_arrays(tx)
@@ -149,9 +172,20 @@ def cycle(
     used: set[int] = set()
     fast = _disjoint([c for c in found if E.t[c[-1]] - E.t[c[0]] <= fast_us], used)
     slow = _disjoint([c for c in found if E.t[c[-1]] - E.t[c[0]] > fast_us], used)
+    rates, act = local_rates(E, currency, fx_to_local), Activity(E)
+    floor = min_value * reporting_threshold
     rows = []
-    for pace, cycles, multiplier in (("fast", fast, 1.0), ("slow", slow, SLOW_PACE)):
+    for pace, cycles, multiplier, share in (
+        ("fast", fast, 1.0, min_activity_share),
+        ("slow", slow, SLOW_PACE, slow_activity_share),
+    ):
         for episode in _episodes(E, cycles, fast_us):
+            edges = np.array([e for c in episode for e in c], dtype=np.int64)
+            value = float(sum(E.amount[c[0]] for c in episode)) * rates[E.cur[edges[0]]]
+            if value < floor:  # NaN (no rate) is never below
+                continue
+            if act.share(np.unique(E.src[edges]), edges) < share:
+                continue  # the members' other activity dwarfs the loop: ordinary use
             rows.append(_alert(E, episode, pace, multiplier, min_return, reporting_threshold))
     return make_alerts("cycle", rows)
 

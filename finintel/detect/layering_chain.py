@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -16,6 +18,7 @@ from finintel.detect._graph_kernels import (
     to_us,
     two_hop_pairs,
 )
+from finintel.detect._graph_screens import Activity, check_fraction, local_rates
 from finintel.detect._registry import register
 from finintel.errors import ConfigError
 
@@ -36,6 +39,11 @@ def layering_chain(
     min_keep: float = 0.8,
     max_degree: int = 1_000,
     reporting_threshold: float = 10_000.0,
+    min_value: float = 0.05,
+    min_activity_share: float = 0.5,
+    slow_activity_share: float = 0.8,
+    currency: str | None = None,
+    fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Flag chains of transfers ``a -> b -> c -> d ...`` where each hop passes on most of the last.
 
@@ -66,6 +74,19 @@ def layering_chain(
         Accounts with more transfers than this (clearing accounts, exchanges) end a chain.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a chain starting with this much scores the full value term.
+    min_value : float, default 0.05
+        Smallest first hop, as a fraction of `reporting_threshold` in the profile `currency`
+        (KE: KES 50,000); chains in a currency with no rate in `fx_to_local` are not held to it.
+    min_activity_share : float, default 0.5
+        Smallest share of the intermediate accounts' value moved (same currency, first to
+        last hop) that the chain carries: layers that do little else (FATF: mule accounts),
+        not busy accounts whose ordinary payments happen to line up.
+    slow_activity_share : float, default 0.8
+        The same for slow chains (over weeks, chance matches are likelier).
+    currency : str, optional
+        Profile currency (from the jurisdiction profile); None takes every amount as it is.
+    fx_to_local : mapping, optional
+        Rates from other currencies to `currency` (from the profile).
 
     Returns
     -------
@@ -112,6 +133,8 @@ def layering_chain(
         raise ConfigError(f"chain lengths must satisfy 2 <= min_hops <= max_hops <= 50, got {min_hops} and {max_hops}")
     if not 0 < min_keep <= 1:
         raise ConfigError(f"min_keep must be in (0, 1], got {min_keep}")
+    check_fraction("min_activity_share", min_activity_share)
+    check_fraction("slow_activity_share", slow_activity_share)
     fast_us = to_us(window)
     slow_us = max(to_us(slow_window, "slow_window"), fast_us)
     E = edge_arrays(tx)
@@ -122,10 +145,20 @@ def layering_chain(
     fast = E.t[e2] - E.t[e1] <= fast_us
     used: set[int] = set()
     rows: list[dict[str, object]] = []
-    for pace, sel, multiplier in (("fast", fast, 1.0), ("slow", np.ones_like(fast), SLOW_PACE)):
+    rates, act = local_rates(E, currency, fx_to_local), Activity(E)
+    floor = min_value * reporting_threshold
+    for pace, sel, multiplier, share in (
+        ("fast", fast, 1.0, min_activity_share),
+        ("slow", np.ones_like(fast), SLOW_PACE, slow_activity_share),
+    ):
         for chain in _chains(E, e1[sel], e2[sel], min_hops, max_hops):
             if pace == "slow" and (used.intersection(chain) or E.amount[chain[-1]] < min_keep * E.amount[chain[0]]):
                 continue  # slow: already reported fast, or lost more than min_keep overall (coincidence)
+            if E.amount[chain[0]] * rates[E.cur[chain[0]]] < floor:  # NaN (no rate) is never below
+                continue
+            edges = np.array(chain, dtype=np.int64)
+            if act.share(E.src[edges[1:]], edges) < share:
+                continue  # the layers' other activity dwarfs the chain: ordinary payments lining up
             used.update(chain)
             rows.append(_alert(E, chain, pace, multiplier, reporting_threshold))
     return make_alerts("layering_chain", rows)

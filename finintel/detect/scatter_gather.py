@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ from finintel.detect._graph_kernels import (
     to_us,
     two_hop_pairs,
 )
+from finintel.detect._graph_screens import Activity, check_fraction, local_rates
 from finintel.detect._registry import register
 from finintel.errors import ConfigError
 
@@ -37,6 +38,11 @@ def scatter_gather(
     min_return: float = 0.8,
     max_degree: int = 1_000,
     reporting_threshold: float = 10_000.0,
+    min_value: float = 0.05,
+    min_activity_share: float = 0.5,
+    slow_activity_share: float = 0.8,
+    currency: str | None = None,
+    fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Flag money sent from one account through several intermediaries to one destination.
 
@@ -65,6 +71,20 @@ def scatter_gather(
         Intermediaries with more transfers than this (clearing accounts, exchanges) are not followed.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a pattern moving this much scores the full value term.
+    min_value : float, default 0.05
+        Smallest value of one pattern (what ``A`` sent the intermediaries), as a fraction of `reporting_threshold`
+        in the profile `currency` (KE: KES 50,000); patterns in a currency with no rate in
+        `fx_to_local` are not held to it.
+    min_activity_share : float, default 0.5
+        Smallest share of the intermediaries' value moved (same currency, first to last transfer of
+        the pattern) that the pattern carries: relays that do little else (FATF: mule
+        accounts), not ordinary accounts whose other payments happen to fit the shape.
+    slow_activity_share : float, default 0.8
+        The same for slow patterns (over weeks, chance matches are likelier).
+    currency : str, optional
+        Profile currency (from the jurisdiction profile); None takes every amount as it is.
+    fx_to_local : mapping, optional
+        Rates from other currencies to `currency` (from the profile).
 
     Returns
     -------
@@ -108,7 +128,7 @@ def scatter_gather(
     >>> print(alerts.at[0, "reason"])
     KES 450,000.00 left boss to 3 accounts on 3-4 Mar 2024 and KES 430,000.00 (96%) reached cash-out from them on 3-5 Mar 2024, each leg within 24 hours
     """
-    _check(min_intermediaries, min_return)
+    _check(min_intermediaries, min_return, min_activity_share, slow_activity_share)
     E = edge_arrays(tx)
     rows: list[dict[str, object]] = []
     for pace, pairs, w_us, multiplier in _passes(
@@ -117,6 +137,9 @@ def scatter_gather(
         rows += _scatter_gather_rows(
             E, pairs, w_us, pace, multiplier, min_intermediaries, min_return, reporting_threshold
         )
+    rows = _screen(
+        E, rows, currency, fx_to_local, min_value * reporting_threshold, min_activity_share, slow_activity_share
+    )
     return make_alerts("scatter_gather", _drop_slow_duplicates(rows))
 
 
@@ -131,6 +154,11 @@ def gather_scatter(
     min_return: float = 0.8,
     max_degree: int = 1_000,
     reporting_threshold: float = 10_000.0,
+    min_value: float = 0.05,
+    min_activity_share: float = 0.5,
+    slow_activity_share: float = 0.8,
+    currency: str | None = None,
+    fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Flag an account that collects from several senders and then pays several receivers.
 
@@ -161,6 +189,20 @@ def gather_scatter(
         here: their volume is ordinary business and listing their paths costs most.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a pattern moving this much scores the full value term.
+    min_value : float, default 0.05
+        Smallest value of one pattern (what ``M`` received), as a fraction of `reporting_threshold`
+        in the profile `currency` (KE: KES 50,000); patterns in a currency with no rate in
+        `fx_to_local` are not held to it.
+    min_activity_share : float, default 0.5
+        Smallest share of the hub' value moved (same currency, first to last transfer of
+        the pattern) that the pattern carries: relays that do little else (FATF: mule
+        accounts), not ordinary accounts whose other payments happen to fit the shape.
+    slow_activity_share : float, default 0.8
+        The same for slow patterns (over weeks, chance matches are likelier).
+    currency : str, optional
+        Profile currency (from the jurisdiction profile); None takes every amount as it is.
+    fx_to_local : mapping, optional
+        Rates from other currencies to `currency` (from the profile).
 
     Returns
     -------
@@ -198,7 +240,7 @@ def gather_scatter(
     >>> print(alerts.at[0, "reason"])
     broker received KES 200,000.00 from 3 accounts on 1-2 Mar 2024 and paid KES 190,000.00 (95%) to 3 other accounts on 2-3 Mar 2024
     """
-    _check(min(min_sources, min_destinations), min_return)
+    _check(min(min_sources, min_destinations), min_return, min_activity_share, slow_activity_share)
     E = edge_arrays(tx)
     rows: list[dict[str, object]] = []
     for pace, pairs, w_us, multiplier in _passes(
@@ -207,10 +249,15 @@ def gather_scatter(
         rows += _gather_scatter_rows(
             E, pairs, w_us, pace, multiplier, min_sources, min_destinations, min_return, reporting_threshold
         )
+    rows = _screen(
+        E, rows, currency, fx_to_local, min_value * reporting_threshold, min_activity_share, slow_activity_share
+    )
     return make_alerts("gather_scatter", _drop_slow_duplicates(rows))
 
 
-def _check(minimum: int, min_return: float) -> None:
+def _check(minimum: int, min_return: float, share: float, slow_share: float) -> None:
+    check_fraction("min_activity_share", share)
+    check_fraction("slow_activity_share", slow_share)
     if minimum < 1:
         raise ConfigError(f"the fewest accounts on each side must be at least 1, got {minimum}")
     if not 0 < min_return <= 1:
@@ -384,6 +431,9 @@ def _scatter_gather_rows(
                 "duration_hours": round((end - start) / 3_600e6, 2),
                 "pace": pace,
                 "_first_legs": {int(x) for x in e1_all},
+                "_edges": np.concatenate([e1_all, e2_all]),
+                "_nodes": mids[ok],
+                "_value": out,
             }
         )
     return rows
@@ -463,9 +513,36 @@ def _gather_scatter_rows(
                 "duration_hours": round((end - start) / 3_600e6, 2),
                 "pace": pace,
                 "_first_legs": {int(x) for x in e1s},
+                "_edges": np.concatenate([e1s, e2s]),
+                "_nodes": np.array([p["m"][i]], dtype=np.int64),
+                "_value": received,
             }
         )
     return rows
+
+
+def _screen(
+    E: EdgeArrays,
+    rows: list[dict[str, object]],
+    currency: str | None,
+    fx_to_local: Mapping[str, float] | None,
+    floor: float,
+    share: float,
+    slow_share: float,
+) -> list[dict[str, object]]:
+    """Rows moving at least `floor` (profile currency) whose relays' activity the pattern dominates."""
+    rates, act = local_rates(E, currency, fx_to_local), Activity(E)
+    out = []
+    for row in rows:
+        edges: npt.NDArray[np.int64] = row.pop("_edges")  # type: ignore[assignment]
+        nodes: npt.NDArray[np.int64] = row.pop("_nodes")  # type: ignore[assignment]
+        value = float(row.pop("_value")) * rates[E.cur[edges[0]]]  # type: ignore[arg-type]
+        if value < floor:  # NaN (no rate) is never below
+            continue
+        if act.share(nodes, edges) < (share if row["pace"] == "fast" else slow_share):
+            continue  # the relays' other activity dwarfs the pattern: ordinary use
+        out.append(row)
+    return out
 
 
 def _drop_slow_duplicates(rows: list[dict[str, object]]) -> list[dict[str, object]]:
