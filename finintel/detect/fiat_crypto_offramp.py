@@ -169,7 +169,16 @@ def fiat_crypto_offramp(
     coin = f[is_crypto & f["cur"].isin(list(crypto_currencies))]
     if fiat.empty or coin.empty:
         return make_alerts("fiat_crypto_offramp", [])
-    own = owner_keys(tx, accounts, parties)
+    # only fiat payments followed by some stablecoin credit within the window can match
+    w_s = seconds(window)
+    ct = np.sort(coin["ts"].to_numpy(dtype="datetime64[us]").astype("int64") // 1_000_000)
+    ft = fiat["ts"].to_numpy(dtype="datetime64[us]").astype("int64") // 1_000_000
+    fiat = fiat[np.searchsorted(ct, ft + w_s, side="right") > np.searchsorted(ct, ft, side="left")]
+    if fiat.empty:
+        return make_alerts("fiat_crypto_offramp", [])
+    keys = set(fiat["s"]) | set(fiat["r"]) | set(coin["r"])
+    near = tx["sender"].isin(keys) | tx["receiver"].isin(keys)
+    own = owner_keys(tx[near.to_numpy()], accounts, parties)
     a = fiat.merge(own.rename(columns={"account": "s"}), on="s")
     k = coin.merge(own.rename(columns={"account": "r"}), on="r")
     pairs = a.merge(k, on="owner", suffixes=("", "_c"))
