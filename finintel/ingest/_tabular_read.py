@@ -196,46 +196,29 @@ class _Builder(PartiesMixin):
         meta = parse_meta(self.sh.meta)
         owner, owner_how = self._owner(account, meta)  # may set the profile's institution: before counterparties
         prof = self.profile
-        # counterparty keys only read columns (no rejects): Arrow kernels release the GIL, so they run on a
-        # second core while dates and amounts are parsed here; the results do not depend on the timing
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        # counterparty keys, ids and attributes only read columns (no rejects): Arrow kernels release the GIL,
+        # so they run on other cores while dates and amounts are parsed here; results do not depend on timing
+        with ThreadPoolExecutor(max_workers=2) as pool:
             cp_job = pool.submit(self._counterparties)
+            id_job = pool.submit(self._tx_ids)
             ts = self._timestamps(dayfirst, tz, date_format)
             value, inflow = self._amounts(decimal_comma)
             status = self._status()
             cp = cp_job.result()
+            attrs_job = pool.submit(self._attributes, cp, owner_how)
+            tx_id = id_job.result()
+            snd, rcv, snd_name, rcv_name, snd_cc, rcv_cc = self._parties(cp, owner, account_name, meta, inflow)
+            attrs = attrs_job.result()
         holder = account_name or meta_value(meta, "holder")
-        explicit = "sender" in self.roles and "receiver" in self.roles
-        if explicit:
-            snd, rcv, snd_name, rcv_name = self._explicit_parties()
-        else:
-            own, own_name = pa.scalar(owner, pa.string()), pa.scalar(holder, pa.string())
-            inflow_arr = pa.array(inflow)
-            snd, rcv = pc.if_else(inflow_arr, cp.key, own), pc.if_else(inflow_arr, own, cp.key)
-            snd_name, rcv_name = pc.if_else(inflow_arr, cp.name, own_name), pc.if_else(inflow_arr, own_name, cp.name)
         cash = P._mask(
             pc.or_(pc.starts_with(pc.fill_null(snd, ""), "cash:"), pc.starts_with(pc.fill_null(rcv, ""), "cash:"))
         )
         channel = pc.if_else(pa.array(cash), pa.scalar(prof.cash_channel), pa.scalar(prof.channel))
         if cp.channel is not None:
             channel = pc.coalesce(cp.channel, channel)
-        snd_cc, rcv_cc = P.key_country(snd), P.key_country(rcv)
-        if not explicit:
-            home = pa.scalar(
-                P.key_country(pa.array([owner]))[0].as_py()
-                or (prof.country if prof.channel == "mobile_money" else None),
-                pa.string(),
-            )
-            cp_cc = cp.country if cp.country is not None else pa.nulls(len(inflow), pa.string())
-            if prof.channel == "mobile_money":  # paybills, tills, agents and masked wallets are domestic
-                domestic = pc.match_substring_regex(pc.fill_null(cp.key, ""), r"^(paybill|cash|masked):")
-                cp_cc = pc.coalesce(cp_cc, pc.if_else(domestic, home, pa.scalar(None, pa.string())))
-            snd_cc = pc.if_else(inflow_arr, pc.coalesce(cp_cc, snd_cc), home)
-            rcv_cc = pc.if_else(inflow_arr, home, pc.coalesce(cp_cc, rcv_cc))
-        amount = pc.cast(pc.abs(value), pa.float64())
-        tx_id = self._tx_ids()
+        magnitude = pc.abs(value)
+        amount = pc.cast(magnitude, pa.float64())
         ccy = self._currency(currency, meta)
-        attrs = self._attributes(cp, owner_how)
         tx = pd.DataFrame(
             {
                 "tx_id": P.to_series(tx_id, "tx_id"),
@@ -245,7 +228,7 @@ class _Builder(PartiesMixin):
                 "sender_name": P.to_series(snd_name, "sender_name"),
                 "receiver_name": P.to_series(rcv_name, "receiver_name"),
                 "amount": P.to_series(amount, "amount"),
-                "amount_exact": P.to_series(pc.abs(value), "amount_exact"),
+                "amount_exact": P.to_series(magnitude, "amount_exact"),
                 "currency": P.to_series(ccy, "currency"),
                 "channel": P.to_series(channel, "channel"),
                 "status": P.to_series(status, "status"),
@@ -285,6 +268,32 @@ class _Builder(PartiesMixin):
             rows_read=len(tx) + len(rejects),
             report=report,
         )
+
+    def _parties(
+        self, cp: Counterparties, owner: str, account_name: str | None, meta: Mapping[str, str], inflow: np.ndarray
+    ) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array, pa.Array, pa.Array]:
+        """Sender, receiver, their names and countries: explicit columns, else the holder and the counterparty."""
+        prof = self.profile
+        if "sender" in self.roles and "receiver" in self.roles:
+            snd, rcv, snd_name, rcv_name = self._explicit_parties()
+            return snd, rcv, snd_name, rcv_name, P.key_country(snd), P.key_country(rcv)
+        holder = account_name or meta_value(meta, "holder")
+        own, own_name = pa.scalar(owner, pa.string()), pa.scalar(holder, pa.string())
+        inflow_arr = pa.array(inflow)
+        snd, rcv = pc.if_else(inflow_arr, cp.key, own), pc.if_else(inflow_arr, own, cp.key)
+        snd_name, rcv_name = pc.if_else(inflow_arr, cp.name, own_name), pc.if_else(inflow_arr, own_name, cp.name)
+        home = pa.scalar(
+            P.key_country(pa.array([owner]))[0].as_py() or (prof.country if prof.channel == "mobile_money" else None),
+            pa.string(),
+        )
+        cp_cc = cp.country if cp.country is not None else pa.nulls(len(inflow), pa.string())
+        if prof.channel == "mobile_money":  # paybills, tills, agents and masked wallets are domestic
+            domestic = pc.match_substring_regex(pc.fill_null(cp.key, ""), r"^(paybill|cash|masked):")
+            cp_cc = pc.coalesce(cp_cc, pc.if_else(domestic, home, pa.scalar(None, pa.string())))
+        cp_cc = pc.coalesce(cp_cc, P.key_country(cp.key))  # the counterparty is the sender of money in
+        snd_cc = pc.if_else(inflow_arr, cp_cc, home)
+        rcv_cc = pc.if_else(inflow_arr, home, cp_cc)
+        return snd, rcv, snd_name, rcv_name, snd_cc, rcv_cc
 
     # ------------------------------------------------------------------ columns
 
