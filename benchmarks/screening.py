@@ -95,12 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     rows, secs = res["rows"], res["seconds"]
     print(f"{'detector':28s} {'seconds':>8s} {'tx/s':>12s} {'alerts':>8s} {'peak GB':>8s}")
     for name, r in sorted(res["per"].items(), key=lambda kv: -kv[1]["seconds"]):
-        print(f"{name:28s} {r['seconds']:8.2f} {rows / max(r['seconds'], 1e-9):12,.0f} {r['alerts']:8d} {r['peak_gb']:8.2f}")
+        print(
+            f"{name:28s} {r['seconds']:8.2f} {rows / max(r['seconds'], 1e-9):12,.0f} {r['alerts']:8d} {r['peak_gb']:8.2f}"
+        )
     goal = GOAL_SECONDS_PER_MILLION * rows / 1e6
-    print(f"\nfull pack: {rows:,} transactions in {secs:.1f} s = {rows / secs:,.0f} tx/s "
-          f"(goal {goal:.0f} s: ratio {secs / goal:.2f}x of budget)")
-    print(f"memory: frames loaded {res['loaded_gb']:.2f} GB, peak {res['peak_gb']:.2f} GB "
-          f"(goal {GOAL_PEAK_GB:.0f} GB: ratio {res['peak_gb'] / GOAL_PEAK_GB:.2f}x)")
+    print(
+        f"\nfull pack: {rows:,} transactions in {secs:.1f} s = {rows / secs:,.0f} tx/s "
+        f"(goal {goal:.0f} s: ratio {secs / goal:.2f}x of budget)"
+    )
+    print(
+        f"memory: frames loaded {res['loaded_gb']:.2f} GB, peak {res['peak_gb']:.2f} GB "
+        f"(goal {GOAL_PEAK_GB:.0f} GB: ratio {res['peak_gb'] / GOAL_PEAK_GB:.2f}x)"
+    )
     return 0
 
 
