@@ -113,11 +113,14 @@ def read_statement(
         found = find_header(rows, aliases, mapping)
         return found if found is not None or not mapping else find_header(rows, aliases)
 
-    if grid is not None:
-        sh = split_grid(path, grid, header_row, kind="pdf", describe=describe)
-        sh.meta = [list(r) for r in (meta_rows or [])] + sh.meta
-    else:
-        sh = load_sheet(path, header_row, encoding=encoding, delimiter=delimiter, sheet=sheet, describe=describe)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sha_job = pool.submit(file_sha256, path)  # hashing releases the GIL: it overlaps the parse
+        if grid is not None:
+            sh = split_grid(path, grid, header_row, kind="pdf", describe=describe)
+            sh.meta = [list(r) for r in (meta_rows or [])] + sh.meta
+        else:
+            sh = load_sheet(path, header_row, encoding=encoding, delimiter=delimiter, sheet=sheet, describe=describe)
+        sha = sha_job.result()
     roles = resolve_roles(sh.header, aliases, mapping)
     present = {normalise_header(h) for h in sh.header} | {h.strip() for h in sh.header}
     missing_map = [
@@ -132,7 +135,6 @@ def read_statement(
             path=str(path),
             row=sh.header_row,
         )
-    sha = file_sha256(path)
     return _Builder(path, sh, profile, roles, sha).build(
         account=account,
         account_name=account_name,
