@@ -98,13 +98,14 @@ class Activity:
             total += cum[hi] - cum[lo]
         return total
 
-    def share(self, nodes: IntArray, evidence: IntArray) -> float:
-        """Share of `nodes`' value moved (in the evidence's currency, from its first to its last
-        transfer) that the `evidence` edges touching them carry; 1 when they moved nothing else."""
+    def share(self, nodes: IntArray, evidence: IntArray, context_us: int = 0) -> float:
+        """Share of `nodes`' value moved (in the evidence's currency, from `context_us` before its
+        first to `context_us` after its last transfer) that the `evidence` edges touching them
+        carry; 1 when they moved nothing else."""
         E = self.E
         evidence = np.unique(evidence)
         cur = int(E.cur[evidence[0]])
-        t0, t1 = int(E.t[evidence].min()), int(E.t[evidence].max())
+        t0, t1 = int(E.t[evidence].min()) - context_us, int(E.t[evidence].max()) + context_us
         total = float(self.value(nodes, cur, t0, t1).sum())
         amount = E.amount[evidence]
         part = sum(float(amount[(E.src[evidence] == n) | (E.dst[evidence] == n)].sum()) for n in nodes.tolist())

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._graph_kernels import EdgeArrays, edge_arrays, span_text, time_ranks, timestamp, to_us
+from finintel.detect._graph_screens import Activity, check_fraction, local_rates
 from finintel.detect._registry import register
 from finintel.errors import ConfigError
 
@@ -30,6 +33,11 @@ def rapid_pass_through(
     gap: str = "30D",
     min_amount: float = 0.0,
     reporting_threshold: float = 10_000.0,
+    min_value: float = 0.05,
+    min_activity_share: float = 0.8,
+    activity_context: str = "30D",
+    currency: str | None = None,
+    fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Flag accounts where most of each inflow leaves again within hours, again and again.
 
@@ -72,6 +80,21 @@ def rapid_pass_through(
         Smallest inflow considered, in the transactions' currency.
     reporting_threshold : float, default 10_000
         From the jurisdiction profile; a period moving this much scores the full value term.
+    min_value : float, default 0.05
+        Smallest value received over the period, as a fraction of `reporting_threshold` in the
+        profile `currency` (KE: KES 50,000); periods in a currency with no rate in
+        `fx_to_local` are not held to it.
+    min_activity_share : float, default 0.8
+        Smallest share of the account's value moved (same currency) from `activity_context`
+        before the period to `activity_context` after it that the period carries: a mule
+        account does little else (FATF); an ordinary account whose in and out happen to
+        balance for a while goes on with its other payments.
+    activity_context : str, default "30D"
+        How far before and after the period the account's other activity is counted.
+    currency : str, optional
+        Profile currency (from the jurisdiction profile); None takes every amount as it is.
+    fx_to_local : mapping, optional
+        Rates from other currencies to `currency` (from the profile).
 
     Returns
     -------
@@ -119,6 +142,8 @@ def rapid_pass_through(
         )
     if min_events < 1:
         raise ConfigError(f"min_events must be at least 1, got {min_events}")
+    check_fraction("min_activity_share", min_activity_share)
+    context_us = to_us(activity_context, "activity_context")
     fast_us, slow_us, gap_us = to_us(window), to_us(slow_window, "slow_window"), to_us(gap, "gap")
     E = edge_arrays(tx)
     if E.n_edges == 0:
@@ -127,6 +152,8 @@ def rapid_pass_through(
     institutional = E.institutional()
     rows: list[dict[str, object]] = []
     covered: set[int] = set()
+    rates, act = local_rates(E, currency, fx_to_local), Activity(E)
+    floor = min_value * reporting_threshold
     for pace, w_us, label, multiplier in (
         ("fast", fast_us, window, 1.0),
         ("slow", max(slow_us, fast_us), slow_window, SLOW_PACE),
@@ -152,9 +179,15 @@ def rapid_pass_through(
                 min_share,
                 reporting_threshold,
             )
-            if row is not None:
-                covered |= inflows
-                rows.append(row)
+            if row is None:
+                continue
+            edges: npt.NDArray[np.int64] = row.pop("_edges")  # type: ignore[assignment]
+            if float(row["total_in"]) * rates[E.cur[ev[0]]] < floor:  # type: ignore[arg-type]
+                continue  # NaN (no rate) is never below
+            if act.share(E.dst[ev[:1]], edges, context_us) < min_activity_share:
+                continue  # the account's other activity around the period dwarfs it: ordinary use
+            covered |= inflows
+            rows.append(row)
     return make_alerts("rapid_pass_through", rows)
 
 
@@ -347,4 +380,5 @@ def _alert(
         "top_receiver_share": round(top_share, 4),
         "duration_hours": round((end - start) / 3_600e6, 2),
         "pace": pace,
+        "_edges": np.concatenate([ins, outs]),
     }

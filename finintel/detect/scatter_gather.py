@@ -155,8 +155,9 @@ def gather_scatter(
     max_degree: int = 1_000,
     reporting_threshold: float = 10_000.0,
     min_value: float = 0.05,
-    min_activity_share: float = 0.5,
-    slow_activity_share: float = 0.8,
+    min_activity_share: float = 0.8,
+    slow_activity_share: float = 0.9,
+    activity_context: str = "30D",
     currency: str | None = None,
     fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -193,12 +194,16 @@ def gather_scatter(
         Smallest value of one pattern (what ``M`` received), as a fraction of `reporting_threshold`
         in the profile `currency` (KE: KES 50,000); patterns in a currency with no rate in
         `fx_to_local` are not held to it.
-    min_activity_share : float, default 0.5
+    min_activity_share : float, default 0.8
         Smallest share of the hub' value moved (same currency, first to last transfer of
         the pattern) that the pattern carries: relays that do little else (FATF: mule
         accounts), not ordinary accounts whose other payments happen to fit the shape.
-    slow_activity_share : float, default 0.8
+    slow_activity_share : float, default 0.9
         The same for slow patterns (over weeks, chance matches are likelier).
+    activity_context : str, default "30D"
+        The hub's activity share is measured from this long before the pattern's first
+        transfer to this long after its last: a collection account that does nothing else
+        that month, not a busy wallet whose trading happens to fit the shape.
     currency : str, optional
         Profile currency (from the jurisdiction profile); None takes every amount as it is.
     fx_to_local : mapping, optional
@@ -250,7 +255,14 @@ def gather_scatter(
             E, pairs, w_us, pace, multiplier, min_sources, min_destinations, min_return, reporting_threshold
         )
     rows = _screen(
-        E, rows, currency, fx_to_local, min_value * reporting_threshold, min_activity_share, slow_activity_share
+        E,
+        rows,
+        currency,
+        fx_to_local,
+        min_value * reporting_threshold,
+        min_activity_share,
+        slow_activity_share,
+        to_us(activity_context, "activity_context"),
     )
     return make_alerts("gather_scatter", _drop_slow_duplicates(rows))
 
@@ -529,6 +541,7 @@ def _screen(
     floor: float,
     share: float,
     slow_share: float,
+    context_us: int = 0,
 ) -> list[dict[str, object]]:
     """Rows moving at least `floor` (profile currency) whose relays' activity the pattern dominates."""
     rates, act = local_rates(E, currency, fx_to_local), Activity(E)
@@ -539,7 +552,7 @@ def _screen(
         value = float(row.pop("_value")) * rates[E.cur[edges[0]]]  # type: ignore[arg-type]
         if value < floor:  # NaN (no rate) is never below
             continue
-        if act.share(nodes, edges) < (share if row["pace"] == "fast" else slow_share):
+        if act.share(nodes, edges, context_us) < (share if row["pace"] == "fast" else slow_share):
             continue  # the relays' other activity dwarfs the pattern: ordinary use
         out.append(row)
     return out
