@@ -42,6 +42,7 @@ def layering_chain(
     min_value: float = 0.05,
     min_activity_share: float = 0.5,
     slow_activity_share: float = 0.8,
+    drop_loops: bool = True,
     currency: str | None = None,
     fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -83,6 +84,10 @@ def layering_chain(
         not busy accounts whose ordinary payments happen to line up.
     slow_activity_share : float, default 0.8
         The same for slow chains (over weeks, chance matches are likelier).
+    drop_loops : bool, default True
+        Leave out chains whose last account pays the first (same currency, within the
+        chain's window of it, between `min_keep` times the smallest hop and the largest hop
+        over `min_keep`): each is a piece of a loop, reported once, whole, by ``cycle``.
     currency : str, optional
         Profile currency (from the jurisdiction profile); None takes every amount as it is.
     fx_to_local : mapping, optional
@@ -156,6 +161,8 @@ def layering_chain(
                 continue  # slow: already reported fast, or lost more than min_keep overall (coincidence)
             if E.amount[chain[0]] * rates[E.cur[chain[0]]] < floor:  # NaN (no rate) is never below
                 continue
+            if drop_loops and _closes(E, chain, fast_us if pace == "fast" else slow_us, min_keep):
+                continue  # a piece of a loop: the cycle detector reports the whole loop
             edges = np.array(chain, dtype=np.int64)
             if act.share(E.src[edges[1:]], edges) < share:
                 continue  # the layers' other activity dwarfs the chain: ordinary payments lining up
@@ -203,6 +210,25 @@ def _chains(
         for e in chain:
             holding.setdefault(e, []).append(edges)
     return sorted(kept, key=lambda c: (int(E.t[c[0]]), c))
+
+
+def _closes(E: EdgeArrays, chain: list[int], w_us: int, min_keep: float) -> bool:
+    """Whether the chain's last account pays its first one, within `w_us` of the chain, an amount in band."""
+    start, end = int(E.src[chain[0]]), int(E.dst[chain[-1]])
+    out = E.out_idx[E.out_ptr[end] : E.out_ptr[end + 1]]
+    back = out[E.dst[out] == start]
+    if back.size == 0:
+        return False
+    amounts = E.amount[chain]
+    t = E.t[back]
+    ok = (
+        (E.cur[back] == E.cur[chain[0]])
+        & (t >= E.t[chain[0]] - w_us)
+        & (t <= E.t[chain[-1]] + w_us)
+        & (E.amount[back] >= min_keep * amounts.min())
+        & (E.amount[back] <= amounts.max() / min_keep)
+    )
+    return bool(ok.any())
 
 
 def _walk_back(E: EdgeArrays, pred: npt.NDArray[np.int64], end: int, max_hops: int) -> list[int]:

@@ -36,6 +36,7 @@ def rapid_pass_through(
     min_value: float = 0.05,
     min_activity_share: float = 0.8,
     activity_context: str = "30D",
+    slow_top_receiver_share: float = 0.8,
     currency: str | None = None,
     fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -53,7 +54,7 @@ def rapid_pass_through(
     ``1 - max_residual`` (little is left behind) and ``1 / (1 - max_residual)`` (more would
     be its own money being spent) of what it received. Accounts that do the same only over
     `slow_window` (days rather than hours) get a lower score, unless a fast alert already
-    covers their inflows, and only when one receiver took at least half of the outflows (a
+    covers their inflows, and only when one receiver took at least `slow_top_receiver_share` of the outflows (a
     relay to a handler, not a week's spending). Agent tills, branches and business numbers
     (``cash:``, ``paybill:`` keys) pass money through by design and are not screened.
 
@@ -91,6 +92,10 @@ def rapid_pass_through(
         balance for a while goes on with its other payments.
     activity_context : str, default "30D"
         How far before and after the period the account's other activity is counted.
+    slow_top_receiver_share : float, default 0.8
+        Smallest share of a slow period's outflows that its largest receiver must take: over
+        days, passing money on to one handler is a relay; spreading it over many payees is a
+        week's spending.
     currency : str, optional
         Profile currency (from the jurisdiction profile); None takes every amount as it is.
     fx_to_local : mapping, optional
@@ -143,6 +148,7 @@ def rapid_pass_through(
     if min_events < 1:
         raise ConfigError(f"min_events must be at least 1, got {min_events}")
     check_fraction("min_activity_share", min_activity_share)
+    check_fraction("slow_top_receiver_share", slow_top_receiver_share)
     context_us = to_us(activity_context, "activity_context")
     fast_us, slow_us, gap_us = to_us(window), to_us(slow_window, "slow_window"), to_us(gap, "gap")
     E = edge_arrays(tx)
@@ -178,6 +184,7 @@ def rapid_pass_through(
                 max_residual,
                 min_share,
                 reporting_threshold,
+                slow_top_receiver_share,
             )
             if row is None:
                 continue
@@ -322,6 +329,7 @@ def _alert(
     max_residual: float,
     min_share: float,
     reporting_threshold: float,
+    slow_top_receiver_share: float,
 ) -> dict[str, object] | None:
     if ev.size < min_events:
         return None
@@ -345,7 +353,7 @@ def _alert(
         else np.zeros(1)
     )
     top_share = float(by_receiver.max() / total_out) if outs.size else 0.0
-    if pace == "slow" and top_share < 0.5:
+    if pace == "slow" and top_share < slow_top_receiver_share:
         return None  # slow and spread over many payees: ordinary spending, not a relay
     end = int(E.t[outs].max()) if outs.size else last
     account = str(E.accounts[E.dst[ev[0]]])
