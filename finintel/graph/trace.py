@@ -31,6 +31,7 @@ when a trace crosses from shillings to tokens.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -241,10 +242,7 @@ class _Ledger:
         cur = pc.dictionary_encode(pa.concat_arrays(_chunks(_pa(tx["currency"])))) if self.n else None
         self._cur_codes = cur.indices.to_numpy(zero_copy_only=False)[order] if cur is not None else np.zeros(0, "int64")
         self._cur_names = cur.dictionary.to_pylist() if cur is not None else []
-        both = pa.concat_arrays(_chunks(_pa(tx["sender"])) + _chunks(_pa(tx["receiver"])))
-        enc = pc.dictionary_encode(both)
-        idx = enc.indices.to_numpy(zero_copy_only=False).astype("int64")
-        accounts = [str(k) for k in enc.dictionary.to_pylist()]
+        idx, accounts = _encode_accounts(tx["sender"], tx["receiver"])
         self.entity_map = _entity_map(entities)
         nodes = [self.entity_map.get(a, a) for a in accounts]
         codes, uniques = pd.factorize(pd.Series(nodes, dtype=object), sort=False)
@@ -321,6 +319,41 @@ class _Ledger:
 
     def when(self, value: int) -> pd.Timestamp:
         return pd.Timestamp(value, unit="us", tz="UTC")
+
+
+_ENCODED: dict[tuple[int, int], tuple[Any, Any, np.ndarray, list[str]]] = {}
+
+
+def _encode_accounts(sender_col: pd.Series, receiver_col: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of sender then receiver keys, and the keys; memoised per pair of Arrow arrays.
+
+    Encoding 20M keys is most of a trace's cost on a 10M-row ledger, and an analyst traces many
+    seeds through one frame. Arrow arrays are immutable (pandas replaces, never edits, them), so
+    the same array objects mean the same keys; entries die with the arrays (weak references).
+    """
+    raw_s = getattr(sender_col.array, "_pa_array", None)
+    raw_r = getattr(receiver_col.array, "_pa_array", None)
+    arrow = isinstance(raw_s, pa.ChunkedArray) and isinstance(raw_r, pa.ChunkedArray) and raw_s.type == raw_r.type
+    key = (id(raw_s), id(raw_r))
+    hit = _ENCODED.get(key) if arrow else None
+    if hit is not None and hit[0]() is raw_s and hit[1]() is raw_r:
+        return hit[2], hit[3]
+    if arrow:
+        assert raw_s is not None and raw_r is not None
+        parts = list(raw_s.chunks) + list(raw_r.chunks)
+        both = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    else:
+        both = pa.concat_arrays(_chunks(_pa(sender_col)) + _chunks(_pa(receiver_col)))
+    enc = pc.dictionary_encode(both)
+    idx = enc.indices.to_numpy(zero_copy_only=False).astype("int64")
+    accounts = [str(k) for k in enc.dictionary.to_pylist()]
+    if arrow and len(idx) >= 1_000_000:  # only worth keeping for big ledgers
+
+        def evict(_: object, key: tuple[int, int] = key) -> None:
+            _ENCODED.pop(key, None)
+
+        _ENCODED[key] = (weakref.ref(raw_s, evict), weakref.ref(raw_r, evict), idx, accounts)
+    return idx, accounts
 
 
 def _us(ts: pd.Timestamp) -> int:
