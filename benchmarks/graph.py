@@ -80,10 +80,34 @@ def rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux: kilobytes
 
 
+def traces(tx: pd.DataFrame, hub: str, n: int) -> None:
+    """Seed traces from a mid-year payment into `hub`; the last one repeated (warm: account codes memoised)."""
+    # a mid-year payment into the busiest account, so the trace has somewhere to go
+    into_hub = np.flatnonzero((tx["receiver"] == hub).to_numpy())
+    seed_pos = int(into_hub[np.argmin(np.abs(into_hub - n // 2))])
+    seed = str(tx["tx_id"].iloc[seed_pos])
+    day = tx["timestamp"].iloc[seed_pos]
+    for kwargs in (
+        {"hops": 3},
+        {"until": day + pd.Timedelta(days=7)},
+        {"hops": 3, "rule": "proportional"},
+        {"direction": "backward", "hops": 3},
+        {"hops": 3},
+    ):
+        t0, c0 = time.perf_counter(), time.process_time()
+        t = trace(tx, [seed], **kwargs)
+        print(
+            f"trace({kwargs}): {len(t.steps):,} steps, {len(t.holders):,} holders in {time.perf_counter() - t0:.2f} s wall, "
+            f"{time.process_time() - c0:.2f} s CPU (goal < 2 s); "
+            f"holders sum {t.holders['amount'].sum():,.2f} of {t.total:,.2f}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--no-tx-ids", action="store_true", help="flow_graph(tx_ids=False)")
+    ap.add_argument("--trace-only", action="store_true", help="skip flow_graph and ego networks")
     args = ap.parse_args()
     t0 = time.perf_counter()
     tx = ledger(args.n)
@@ -91,6 +115,9 @@ def main() -> None:
     base = rss_gb()
     print(f"ledger: {args.n:,} rows generated in {t_gen:.1f} s; peak RSS so far {base:.2f} GB")
 
+    if args.trace_only:
+        traces(tx, str(tx["sender"].value_counts().index[0]), args.n)
+        return
     t0, c0 = time.perf_counter(), time.process_time()
     G = flow_graph(tx, tx_ids=not args.no_tx_ids)
     t_flow, c_flow = time.perf_counter() - t0, time.process_time() - c0
@@ -113,24 +140,7 @@ def main() -> None:
         )
     del G
 
-    # a mid-year payment into the busiest sender, so the trace has somewhere to go
-    into_hub = np.flatnonzero((tx["receiver"] == hub).to_numpy())
-    seed_pos = int(into_hub[np.argmin(np.abs(into_hub - args.n // 2))])
-    seed = str(tx["tx_id"].iloc[seed_pos])
-    day = tx["timestamp"].iloc[seed_pos]
-    for kwargs in (
-        {"hops": 3},
-        {"until": day + pd.Timedelta(days=7)},
-        {"hops": 3, "rule": "proportional"},
-        {"direction": "backward", "hops": 3},
-    ):
-        t0, c0 = time.perf_counter(), time.process_time()
-        t = trace(tx, [seed], **kwargs)
-        print(
-            f"trace({kwargs}): {len(t.steps):,} steps, {len(t.holders):,} holders in {time.perf_counter() - t0:.2f} s wall, "
-            f"{time.process_time() - c0:.2f} s CPU (goal < 2 s); "
-            f"holders sum {t.holders['amount'].sum():,.2f} of {t.total:,.2f}"
-        )
+    traces(tx, hub, args.n)
     print(f"peak RSS {rss_gb():.2f} GB")
 
 
