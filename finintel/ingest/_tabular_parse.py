@@ -187,7 +187,7 @@ def parse_timestamps(
     ('%d/%m/%Y %H:%M', ['2024-03-15 11:05:00+00:00', '2024-03-16 06:00:00+00:00'], [True, True, False])
     """
     s = pc.utf8_trim_whitespace(pc.fill_null(_strings(arr), ""))
-    if pc.any(pc.match_substring_regex(s, r"\s\s|[\t\r\n\x{a0}]")).as_py():
+    if _odd_spaces(s):
         s = pc.replace_substring_regex(s, r"\s+", " ")
     nonempty = pc.filter(s, pc.not_equal(s, ""))
     fmt = date_format or _best_format(nonempty, dayfirst)
@@ -209,6 +209,25 @@ def parse_timestamps(
         pa.scalar(None, out_type),
     )
     return parsed, _mask(pc.is_valid(parsed)), fmt or ""
+
+
+def _odd_spaces(s: pa.Array) -> bool:
+    """True when some value has two whitespace characters in a row, a tab, a line break or a no-break space.
+
+    The same as searching ``\\s\\s|[\\t\\r\\n\\xa0]`` (RE2's ``\\s`` is ``[\\t\\n\\f\\r ]``), with plain substring
+    scans first: any ``\\s\\s`` not holding a tab or line break is two spaces or holds a form feed.
+
+    >>> _odd_spaces(pa.array(["15/03/2024 10:00"])), _odd_spaces(pa.array(["15/03/2024  10:00"]))
+    (False, True)
+    >>> _odd_spaces(pa.array(["15/03/2024\\x0c 10:00"])), _odd_spaces(pa.array(["15/03/2024\\x0c10:00"]))
+    (True, False)
+    """
+    for ch in ("  ", "\t", "\r", "\n", "\xa0"):
+        if pc.any(pc.match_substring(s, ch)).as_py():
+            return True
+    if pc.any(pc.match_substring(s, "\x0c")).as_py():
+        return bool(pc.any(pc.match_substring_regex(s, r"\s\s")).as_py())
+    return False
 
 
 def _check_day(s: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:

@@ -107,3 +107,15 @@ def test_repeated_ids_across_files_name_the_first_file_and_row(tmp_path: Path) -
     rej = case.rejects()
     assert rej[["source_file", "source_row", "column"]].values.tolist() == [[str(b), 2, "tx_id"]]
     assert rej["problem"].iloc[0] == f"duplicate of a transaction already in the case ({a}, row 3)"
+
+
+def test_odd_spaces_matches_the_regex_it_replaces() -> None:
+    import random
+
+    rng = random.Random(3)
+    alphabet = ["1", "/", ":", " ", "\t", "\r", "\n", "\x0b", "\x0c", "\xa0", "\u2009", "a"]
+    for _ in range(400):
+        values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 3))]
+        arr = pa.array(values)
+        want = bool(pc.any(pc.match_substring_regex(arr, r"\s\s|[\t\r\n\x{a0}]")).as_py())
+        assert P._odd_spaces(arr) is want, values
