@@ -171,6 +171,10 @@ def recruitment_fee_funnel(
     s_code, r_code = codes[: len(frame)], codes[len(frame) :]
     n_payers = pd.Series(s_code).groupby(r_code).nunique()
     many = n_payers.index[(n_payers >= min_payers).to_numpy()].to_numpy()
+    # ... and that pay for travel themselves or pay an account that does (their own, checked below)
+    travellers = np.unique(s_code[travel])
+    hop = np.isin(s_code, many) & np.isin(r_code, travellers)
+    many = np.intersect1d(many, np.union1d(travellers, np.unique(s_code[hop])))
     inflows = frame[np.isin(r_code, many)].reset_index(drop=True)
     b = blocks(inflows["receiver"], inflows["timestamp"], inflows["tx_id"])
     # candidate bursts: enough payments (not yet payers) in a window
