@@ -26,13 +26,17 @@ def _name_key(name: Any) -> str | None:
 
 
 def owner_keys(
-    tx: pd.DataFrame, accounts: pd.DataFrame | None = None, parties: pd.DataFrame | None = None
+    tx: pd.DataFrame,
+    accounts: pd.DataFrame | None = None,
+    parties: pd.DataFrame | None = None,
+    max_accounts_per_name: int = 4,
 ) -> pd.DataFrame:
     """Who holds each account, as ``(account, owner)`` rows: ``party:<party_id>`` and ``name:<tokens>``.
 
     Names (from the transactions' sender and receiver names, the accounts' ``account_name`` and the holder
     party's ``name``) are folded to sorted lower-case tokens, so "KAMAU John" and "John Kamau" meet; a
-    single-word name links nothing.
+    single-word name links nothing, nor does a name found on more than `max_accounts_per_name` accounts
+    (common names: "John Kamau" holds thousands of wallets in Kenya).
 
     >>> from finintel.testing import transactions
     >>> tx = transactions([("a", "b", 1, "2024-01-01", {"sender_name": "KAMAU John", "receiver_name": "Shop"})])
@@ -63,8 +67,12 @@ def owner_keys(
                 )
                 parts.append(named[["account", "name"]])
     names = pd.concat(parts, ignore_index=True).drop_duplicates()
-    names["owner"] = names["name"].map(_name_key)
-    owners.append(names.dropna(subset=["owner"])[["account", "owner"]])
+    folded = {n: _name_key(n) for n in pd.unique(names["name"].dropna())}
+    names["owner"] = names["name"].map(folded)
+    named = names.dropna(subset=["owner"])[["account", "owner"]].drop_duplicates()
+    # a name on more accounts than one person plausibly holds is a common name, not a link
+    per_name = named.groupby("owner")["account"].transform("nunique")
+    owners.append(named[per_name <= max_accounts_per_name])
     out = pd.concat(owners, ignore_index=True).drop_duplicates()
     return out.sort_values(["account", "owner"]).reset_index(drop=True)
 
@@ -176,9 +184,7 @@ def fiat_crypto_offramp(
     fiat = fiat[np.searchsorted(ct, ft + w_s, side="right") > np.searchsorted(ct, ft, side="left")]
     if fiat.empty:
         return make_alerts("fiat_crypto_offramp", [])
-    keys = set(fiat["s"]) | set(fiat["r"]) | set(coin["r"])
-    near = tx["sender"].isin(keys) | tx["receiver"].isin(keys)
-    own = owner_keys(tx[near.to_numpy()], accounts, parties)
+    own = owner_keys(tx, accounts, parties)
     a = fiat.merge(own.rename(columns={"account": "s"}), on="s")
     k = coin.merge(own.rename(columns={"account": "r"}), on="r")
     pairs = a.merge(k, on="owner", suffixes=("", "_c"))

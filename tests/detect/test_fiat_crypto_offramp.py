@@ -89,3 +89,14 @@ def test_order_invariance_and_tolerance(rows: list[tuple[float, float, int]]) ->
         # nothing within 10 %: a credit could still match a different payment, but only within tolerance
         for _, a in alerts.iterrows():
             assert a["crypto_value"] == pytest.approx(a["fiat_value"], rel=0.1)
+
+
+def test_common_names_link_nothing() -> None:
+    rows = [
+        _fiat(258_000, "2024-05-01 10:00", sender_name="John Kamau"),
+        _usdt(2_000, "2024-05-01 11:00", receiver_name="JOHN KAMAU"),
+    ]
+    # four more wallets credited in the name of other John Kamaus make the name common
+    rows += [_usdt(10, "2024-04-01", receiver=f"trx:TOther{i}", receiver_name="John Kamau") for i in range(4)]
+    assert fiat_crypto_offramp(transactions(rows), profile="KE").empty
+    assert len(fiat_crypto_offramp(transactions(rows[:3]), profile="KE")) == 1
