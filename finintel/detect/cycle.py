@@ -59,7 +59,11 @@ def cycle(
     closing leg returns at least ``min_return`` of what left (more coming back than left is
     new money, not the same). Cycles over
     the same accounts that follow one another (gaps under `window`) make one alert; each
-    transfer is evidence for one loop only (earlier and fast loops first).
+    transfer is evidence for one loop only (earlier and fast loops first). An alert's loops
+    must also send at least `min_value` of the reporting threshold round and carry at least
+    `min_activity_share` of what their members moved while they ran (issue 8: a person moving
+    money between their own bank account and wallet among many other payments is not a loop
+    of laundered money).
 
     Parameters
     ----------

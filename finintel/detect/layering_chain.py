@@ -53,6 +53,9 @@ def layering_chain(
     `window` of it, carrying between `min_keep` and 1 times the previous hop's amount; no
     account appears twice. A chain never passes through, or starts at, an agent till, branch or
     business number (``cash:``, ``paybill:`` keys), though it may end at one (a cash-out).
+    A chain must also start with at least `min_value` of the reporting threshold and carry at
+    least `min_activity_share` of what its intermediate accounts moved while it ran; a chain
+    whose last account pays the first is a piece of a loop, left to ``cycle``.
     Only maximal chains are reported (none lies inside a longer one),
     the longest from each first transfer. Chains whose hops follow within `slow_window` but
     not `window` are reported with a lower score, unless they share a transfer with a fast chain;

@@ -57,6 +57,9 @@ def rapid_pass_through(
     covers their inflows, and only when one receiver took at least `slow_top_receiver_share` of the outflows (a
     relay to a handler, not a week's spending). Agent tills, branches and business numbers
     (``cash:``, ``paybill:`` keys) pass money through by design and are not screened.
+    A period must also take in at least `min_value` of the reporting threshold and carry at
+    least `min_activity_share` of what the account moved from `activity_context` before it to
+    `activity_context` after it (mule accounts do little else).
 
     Parameters
     ----------

@@ -52,7 +52,9 @@ def scatter_gather(
     `window` of the episode's first. The same shape over `slow_window` is reported with a
     lower score unless it shares a first leg with a fast one. Agent tills, branches and
     business numbers (``cash:``, ``paybill:`` keys) are never ``A``, ``Bi`` or ``C``: unrelated
-    customers' money meets there.
+    customers' money meets there. To keep ordinary ledgers quiet (issue 8), a pattern must also
+    move at least `min_value` of the reporting threshold and carry at least
+    `min_activity_share` of what its intermediaries moved while it ran.
 
     Parameters
     ----------
@@ -169,7 +171,10 @@ def gather_scatter(
     ``min_return`` and ``1 / min_return`` times what came in. Inflows within `window` of the episode's first form one
     episode; the same shape over `slow_window` scores lower unless it shares an inflow with
     a fast one. Agent tills and business numbers (``cash:``, ``paybill:``) are never ``M``
-    and do not count as senders or receivers.
+    and do not count as senders or receivers. To keep ordinary ledgers quiet (issue 8), the
+    episode must also take in at least `min_value` of the reporting threshold and carry at
+    least `min_activity_share` of all the hub moved from `activity_context` before it to
+    `activity_context` after it (a collection account, not a busy wallet).
 
     Parameters
     ----------
