@@ -160,6 +160,7 @@ def gather_scatter(
     min_activity_share: float = 0.8,
     slow_activity_share: float = 0.9,
     activity_context: str = "30D",
+    slow_paid_after: float = 0.8,
     currency: str | None = None,
     fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -186,8 +187,8 @@ def gather_scatter(
         Longest time from an inflow to the outflows it explains, and from the first inflow to
         the last, of a fast pattern.
     slow_window : str, default "30D"
-        The same for a slow (structural) pattern, which must also pay out at least half of
-        the value after its last inflow (gathering first, then scattering).
+        The same for a slow (structural) pattern, which must also pay out at least
+        `slow_paid_after` of the value after its last inflow (gathering first, then scattering).
     min_return : float, default 0.8
         Share of the episode's inflows that must leave again (and the inverse, the most that may leave).
     max_degree : int, default 1000
@@ -205,6 +206,9 @@ def gather_scatter(
         accounts), not ordinary accounts whose other payments happen to fit the shape.
     slow_activity_share : float, default 0.9
         The same for slow patterns (over weeks, chance matches are likelier).
+    slow_paid_after : float, default 0.8
+        Smallest share of a slow pattern's outflows paid after its last inflow (gathering
+        first, then scattering; collecting and paying out interleaved over weeks is ordinary use).
     activity_context : str, default "30D"
         The hub's activity share is measured from this long before the pattern's first
         transfer to this long after its last: a collection account that does nothing else
@@ -251,13 +255,23 @@ def gather_scatter(
     broker received KES 200,000.00 from 3 accounts on 1-2 Mar 2024 and paid KES 190,000.00 (95%) to 3 other accounts on 2-3 Mar 2024
     """
     _check(min(min_sources, min_destinations), min_return, min_activity_share, slow_activity_share)
+    check_fraction("slow_paid_after", slow_paid_after)
     E = edge_arrays(tx)
     rows: list[dict[str, object]] = []
     for pace, pairs, w_us, multiplier in _passes(
         E, window, slow_window, max_degree, (1, min_sources, min_destinations, 1)
     ):
         rows += _gather_scatter_rows(
-            E, pairs, w_us, pace, multiplier, min_sources, min_destinations, min_return, reporting_threshold
+            E,
+            pairs,
+            w_us,
+            pace,
+            multiplier,
+            min_sources,
+            min_destinations,
+            min_return,
+            reporting_threshold,
+            slow_paid_after,
         )
     rows = _screen(
         E,
@@ -466,6 +480,7 @@ def _gather_scatter_rows(
     min_destinations: int,
     min_return: float,
     reporting_threshold: float,
+    slow_paid_after: float,
 ) -> list[dict[str, object]]:
     # a receiver that also sent to M in the window is paying back, not scattering
     pairs = _select(pairs, pairs["a"] != pairs["c"])
@@ -499,7 +514,7 @@ def _gather_scatter_rows(
         received, paid = float(E.amount[e1s].sum()), float(E.amount[e2s].sum())
         if not min_return * received <= paid <= received / min_return:
             continue  # money stayed, or far more left than came in: not the same money
-        if pace == "slow" and E.amount[e2s][E.t[e2s] >= E.t[e1s].max()].sum() < 0.5 * paid:
+        if pace == "slow" and E.amount[e2s][E.t[e2s] >= E.t[e1s].max()].sum() < slow_paid_after * paid:
             continue  # slow: collecting and paying out interleaved over weeks is ordinary use
         fraction = min(1.0, paid / received)
         r = (fraction - min_return) / (1 - min_return) if min_return < 1 else 1.0

@@ -127,3 +127,19 @@ def test_bad_screen_parameters() -> None:
             assert name in str(exc)
         else:  # pragma: no cover - a failing test shows this
             raise AssertionError(f"{name} accepted a bad value")
+
+
+def test_slow_gather_scatter_must_gather_first_then_scatter() -> None:
+    rows = [
+        ("msisdn:+254700000011", "broker", 60_000, "2024-03-01 09:00"),
+        ("msisdn:+254700000012", "broker", 60_000, "2024-03-10 12:00"),
+        ("broker", "driver", 70_000, "2024-03-12 12:00"),  # paid out before the last inflow
+        ("msisdn:+254700000013", "broker", 80_000, "2024-03-20 10:00"),
+        ("broker", "agent-LY", 90_000, "2024-03-22 08:00"),
+        ("broker", "agent-SD", 30_000, "2024-03-23 09:00"),
+    ]
+    tx = transactions(rows)
+    # 120,000 of the 190,000 paid out after the last inflow: 63% < 80%
+    assert gather_scatter(tx, profile="KE").empty
+    slow = gather_scatter(tx, profile="KE", slow_paid_after=0.6)
+    assert list(slow["pace"]) == ["slow"] and list(slow["total_out"]) == [190_000]
