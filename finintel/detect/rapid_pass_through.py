@@ -36,6 +36,7 @@ def rapid_pass_through(
     min_value: float = 0.05,
     min_activity_share: float = 0.8,
     activity_context: str = "30D",
+    min_top_receiver_share: float = 0.5,
     slow_top_receiver_share: float = 0.8,
     currency: str | None = None,
     fx_to_local: Mapping[str, float] | None = None,
@@ -59,7 +60,8 @@ def rapid_pass_through(
     (``cash:``, ``paybill:`` keys) pass money through by design and are not screened.
     A period must also take in at least `min_value` of the reporting threshold and carry at
     least `min_activity_share` of what the account moved from `activity_context` before it to
-    `activity_context` after it (mule accounts do little else).
+    `activity_context` after it (mule accounts do little else), and its largest receiver must
+    take at least `min_top_receiver_share` of the outflows (a handler or collector).
 
     Parameters
     ----------
@@ -95,6 +97,10 @@ def rapid_pass_through(
         balance for a while goes on with its other payments.
     activity_context : str, default "30D"
         How far before and after the period the account's other activity is counted.
+    min_top_receiver_share : float, default 0.5
+        Smallest share of a period's outflows that its largest receiver must take: a mule
+        passes money on to a handler or collector; an ordinary account that receives and pays
+        as often as it is paid (a trader, a busy household) spreads its payments over many payees.
     slow_top_receiver_share : float, default 0.8
         Smallest share of a slow period's outflows that its largest receiver must take: over
         days, passing money on to one handler is a relay; spreading it over many payees is a
@@ -152,6 +158,7 @@ def rapid_pass_through(
         raise ConfigError(f"min_events must be at least 1, got {min_events}")
     check_fraction("min_activity_share", min_activity_share)
     check_fraction("slow_top_receiver_share", slow_top_receiver_share)
+    check_fraction("min_top_receiver_share", min_top_receiver_share)
     context_us = to_us(activity_context, "activity_context")
     fast_us, slow_us, gap_us = to_us(window), to_us(slow_window, "slow_window"), to_us(gap, "gap")
     E = edge_arrays(tx)
@@ -187,7 +194,7 @@ def rapid_pass_through(
                 max_residual,
                 min_share,
                 reporting_threshold,
-                slow_top_receiver_share,
+                min_top_receiver_share if pace == "fast" else slow_top_receiver_share,
             )
             if row is None:
                 continue
@@ -332,7 +339,7 @@ def _alert(
     max_residual: float,
     min_share: float,
     reporting_threshold: float,
-    slow_top_receiver_share: float,
+    top_receiver_share: float,
 ) -> dict[str, object] | None:
     if ev.size < min_events:
         return None
@@ -356,8 +363,8 @@ def _alert(
         else np.zeros(1)
     )
     top_share = float(by_receiver.max() / total_out) if outs.size else 0.0
-    if pace == "slow" and top_share < slow_top_receiver_share:
-        return None  # slow and spread over many payees: ordinary spending, not a relay
+    if top_share < top_receiver_share:
+        return None  # spread over many payees: ordinary spending, not a relay to a handler
     end = int(E.t[outs].max()) if outs.size else last
     account = str(E.accounts[E.dst[ev[0]]])
     currency = str(E.currencies[E.cur[ev[0]]]) or None

@@ -564,6 +564,8 @@ def _screen(
     context_us: int = 0,
 ) -> list[dict[str, object]]:
     """Rows moving at least `floor` (profile currency) whose relays' activity the pattern dominates."""
+    if not rows:
+        return rows
     rates, act = local_rates(E, currency, fx_to_local), Activity(E)
     out = []
     for row in rows:

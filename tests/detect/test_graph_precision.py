@@ -143,3 +143,16 @@ def test_slow_gather_scatter_must_gather_first_then_scatter() -> None:
     assert gather_scatter(tx, profile="KE").empty
     slow = gather_scatter(tx, profile="KE", slow_paid_after=0.6)
     assert list(slow["pace"]) == ["slow"] and list(slow["total_out"]) == [190_000]
+
+
+def test_fast_pass_through_spread_over_many_payees_is_not_a_relay() -> None:
+    rows = []
+    for i, d in enumerate((1, 3, 5)):
+        t = pd.Timestamp(f"2024-03-{d:02d} 08:00")
+        rows.append((f"msisdn:+2547330000{i:02d}", "trader", 50_000, t))
+        rows.append(("trader", f"supplier-{i}", 48_000, t + pd.Timedelta(hours=2)))
+    tx = transactions(rows)
+    # three payees of 48,000 each: the largest takes a third of the outflows, under 0.5
+    assert rapid_pass_through(tx, profile="KE").empty
+    fast = rapid_pass_through(tx, profile="KE", min_top_receiver_share=0.3)
+    assert list(fast["pace"]) == ["fast"] and list(fast["top_receiver_share"]) == [0.3333]
