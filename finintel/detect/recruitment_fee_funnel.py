@@ -278,8 +278,13 @@ def _similar_unrelated(
         }
     )
     ep_rows = ep_rows[ep_rows["sender"] != ep_rows["receiver"]]
+    # bursts with too few different payers cannot pass, whatever their relations
+    n_distinct = ep_rows.groupby("ep")["sender"].transform("nunique")
+    ep_rows = ep_rows[n_distinct.to_numpy() >= min_payers]
     pp = ep_rows[["ep", "sender"]].drop_duplicates()
-    mask = np.isin(s_code, pp["sender"].unique())
+    payer_codes = pp["sender"].unique()
+    # only transfers from one payer to another payer (of any burst) can relate two payers
+    mask = np.isin(s_code, payer_codes) & np.isin(r_code, payer_codes)
     pairs = pd.DataFrame({"sender": s_code[mask], "receiver": r_code[mask]}).drop_duplicates()
     pairs = pairs[pairs["sender"] != pairs["receiver"]]
     rel = pp.merge(pairs, on="sender").merge(pp.rename(columns={"sender": "receiver"}), on=["ep", "receiver"])
