@@ -160,6 +160,7 @@ def gather_scatter(
     min_activity_share: float = 0.8,
     slow_activity_share: float = 0.9,
     activity_context: str = "30D",
+    paid_after: float = 0.5,
     slow_paid_after: float = 0.8,
     currency: str | None = None,
     fx_to_local: Mapping[str, float] | None = None,
@@ -206,9 +207,12 @@ def gather_scatter(
         accounts), not ordinary accounts whose other payments happen to fit the shape.
     slow_activity_share : float, default 0.9
         The same for slow patterns (over weeks, chance matches are likelier).
+    paid_after : float, default 0.5
+        Smallest share of a fast pattern's outflows paid after its last inflow (gathering
+        first, then scattering; an account that is paid and pays every day, interleaved, is
+        ordinary use).
     slow_paid_after : float, default 0.8
-        Smallest share of a slow pattern's outflows paid after its last inflow (gathering
-        first, then scattering; collecting and paying out interleaved over weeks is ordinary use).
+        The same for a slow pattern.
     activity_context : str, default "30D"
         The hub's activity share is measured from this long before the pattern's first
         transfer to this long after its last: a collection account that does nothing else
@@ -256,6 +260,7 @@ def gather_scatter(
     """
     _check(min(min_sources, min_destinations), min_return, min_activity_share, slow_activity_share)
     check_fraction("slow_paid_after", slow_paid_after)
+    check_fraction("paid_after", paid_after)
     E = edge_arrays(tx)
     rows: list[dict[str, object]] = []
     for pace, pairs, w_us, multiplier in _passes(
@@ -271,7 +276,7 @@ def gather_scatter(
             min_destinations,
             min_return,
             reporting_threshold,
-            slow_paid_after,
+            paid_after if pace == "fast" else slow_paid_after,
         )
     rows = _screen(
         E,
@@ -480,7 +485,7 @@ def _gather_scatter_rows(
     min_destinations: int,
     min_return: float,
     reporting_threshold: float,
-    slow_paid_after: float,
+    paid_after: float,
 ) -> list[dict[str, object]]:
     # a receiver that also sent to M in the window is paying back, not scattering
     pairs = _select(pairs, pairs["a"] != pairs["c"])
@@ -514,8 +519,8 @@ def _gather_scatter_rows(
         received, paid = float(E.amount[e1s].sum()), float(E.amount[e2s].sum())
         if not min_return * received <= paid <= received / min_return:
             continue  # money stayed, or far more left than came in: not the same money
-        if pace == "slow" and E.amount[e2s][E.t[e2s] >= E.t[e1s].max()].sum() < slow_paid_after * paid:
-            continue  # slow: collecting and paying out interleaved over weeks is ordinary use
+        if E.amount[e2s][E.t[e2s] >= E.t[e1s].max()].sum() < paid_after * paid:
+            continue  # collecting and paying out interleaved is ordinary use
         fraction = min(1.0, paid / received)
         r = (fraction - min_return) / (1 - min_return) if min_return < 1 else 1.0
         n = min(1.0, (len(senders) + len(receivers)) / (2 * (min_sources + min_destinations)))

@@ -156,3 +156,19 @@ def test_fast_pass_through_spread_over_many_payees_is_not_a_relay() -> None:
     assert rapid_pass_through(tx, profile="KE").empty
     fast = rapid_pass_through(tx, profile="KE", min_top_receiver_share=0.3)
     assert list(fast["pace"]) == ["fast"] and list(fast["top_receiver_share"]) == [0.3333]
+
+
+def test_fast_gather_scatter_paying_out_between_inflows_is_ordinary_use() -> None:
+    rows = [
+        ("msisdn:+254700000011", "broker", 60_000, "2024-03-01 09:00"),
+        ("msisdn:+254700000012", "broker", 60_000, "2024-03-01 12:00"),
+        ("broker", "driver", 70_000, "2024-03-01 14:00"),
+        ("broker", "agent-SD", 30_000, "2024-03-01 15:00"),
+        ("msisdn:+254700000013", "broker", 80_000, "2024-03-02 10:00"),
+        ("broker", "agent-LY", 90_000, "2024-03-03 08:00"),
+    ]
+    tx = transactions(rows)
+    # 90,000 of the 190,000 paid out after the last inflow: 47% < 50%
+    assert gather_scatter(tx, profile="KE").empty
+    fast = gather_scatter(tx, profile="KE", paid_after=0.4)
+    assert list(fast["pace"]) == ["fast"] and list(fast["destinations"]) == [3]
