@@ -26,6 +26,7 @@ def out_of_hours(
     min_share: float = 0.5,
     period: Literal["all", "month", "week"] = "month",
     exclude_channels: Sequence[str] = ("crypto",),
+    skip_midnight: bool = True,
 ) -> pd.DataFrame:
     """Flag accounts doing most of their business at night, local time.
 
@@ -50,6 +51,9 @@ def out_of_hours(
         Local calendar period the shares are counted in; "all" takes the whole input.
     exclude_channels : sequence of str, default ("crypto",)
         Channels not counted at all.
+    skip_midnight : bool, default True
+        Leave out transfers at exactly 00:00:00 local time: that is how sources that give only a date
+        (bank statements, MT940, pacs.008) are read, so their time of day is unknown, not night.
 
     Returns
     -------
@@ -86,6 +90,11 @@ def out_of_hours(
     if sub.empty:
         return make_alerts("out_of_hours", [])
     local = sub["timestamp"].dt.tz_convert(tz)
+    if skip_midnight:
+        known = (local.dt.hour != 0) | (local.dt.minute != 0) | (local.dt.second != 0) | (local.dt.microsecond != 0)
+        sub, local = sub[known.to_numpy()], local[known.to_numpy()]
+        if sub.empty:
+            return make_alerts("out_of_hours", [])
     hour = local.dt.hour.to_numpy()
     night = (
         (hour >= night_start) | (hour < night_end)

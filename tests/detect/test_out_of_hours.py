@@ -53,3 +53,13 @@ def test_order_invariance(rows: list[tuple[str, str, int]]) -> None:
     tx = transactions([(s, r, 5, pd.Timestamp("2024-01-01") + pd.Timedelta(hours=h)) for s, r, h in rows])
     shuffled = tx.sample(frac=1.0, random_state=1).reset_index(drop=True)
     assert_alerts_equal(out_of_hours(tx, min_count=2), out_of_hours(shuffled, min_count=2))
+
+
+def test_date_only_records_are_not_night():
+    """Statements with dates only are read at local midnight: their time is unknown, not 00:00."""
+    from finintel.detect.out_of_hours import out_of_hours
+    from finintel.testing import transactions
+
+    rows = [("acct-A", f"acct-{d}", 500, f"2024-03-{d:02d} 00:00+03:00") for d in range(1, 9)]
+    assert out_of_hours(transactions(rows), profile="KE").empty
+    assert len(out_of_hours(transactions(rows), profile="KE", skip_midnight=False)) >= 1
