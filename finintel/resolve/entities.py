@@ -414,6 +414,7 @@ def _shared(
 ) -> list[dict[str, Any]]:
     rows = []
     have = members[members[field].notna()]
+    have = have[have[field].duplicated(keep=False)]  # only values held by two or more members link anything
     for value, grp in have.groupby(field, sort=True):
         ms = sorted(grp["member"])
         n_parties = int((grp["member_type"] == "party").sum())
@@ -454,7 +455,7 @@ def _name_links(
         ordered = sorted(block)
         # a C++ prefilter over the whole block; the token-aware scorer runs only on plausible pairs
         text = [" ".join(t) for t in ordered]
-        close = process.cdist(text, text, scorer=fuzz.token_set_ratio, score_cutoff=60, dtype=np.uint8, workers=1)
+        close = process.cdist(text, text, scorer=fuzz.token_set_ratio, score_cutoff=70, dtype=np.uint8, workers=1)
         for i, j in zip(*np.nonzero(np.triu(close, 1)), strict=True):
             p, q = ordered[int(i)], ordered[int(j)]
             if (p, q) not in scored and (_covers(p, q) or _covers(q, p)):
