@@ -47,6 +47,7 @@ def cycle(
     min_value: float = 0.05,
     min_activity_share: float = 0.5,
     slow_activity_share: float = 0.8,
+    slow_min_hops: int = 3,
     currency: str | None = None,
     fx_to_local: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -98,6 +99,10 @@ def cycle(
         one transfer back among a busy account's ordinary payments.
     slow_activity_share : float, default 0.8
         The same for slow loops (over weeks, chance loops are likelier).
+    slow_min_hops : int, default 3
+        Fewest hops of a slow loop: money sent and paid back between two accounts over weeks
+        is a loan repaid, or a person's own bank account and wallet (or exchange account and
+        wallet), far more often than laundering.
     currency : str, optional
         Profile currency (from the jurisdiction profile); None takes every amount as it is.
     fx_to_local : mapping, optional
@@ -184,6 +189,8 @@ def cycle(
         ("slow", slow, SLOW_PACE, slow_activity_share),
     ):
         for episode in _episodes(E, cycles, fast_us):
+            if pace == "slow" and len(episode[0]) < slow_min_hops:
+                continue
             edges = np.array([e for c in episode for e in c], dtype=np.int64)
             value = float(sum(E.amount[c[0]] for c in episode)) * rates[E.cur[edges[0]]]
             if value < floor:  # NaN (no rate) is never below

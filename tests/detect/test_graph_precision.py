@@ -172,3 +172,10 @@ def test_fast_gather_scatter_paying_out_between_inflows_is_ordinary_use() -> Non
     assert gather_scatter(tx, profile="KE").empty
     fast = gather_scatter(tx, profile="KE", paid_after=0.4)
     assert list(fast["pace"]) == ["fast"] and list(fast["destinations"]) == [3]
+
+
+def test_slow_two_hop_loop_is_a_repayment_not_a_cycle() -> None:
+    rows = [(M[1], M[2], 200_000, "2024-01-02 10:00"), (M[2], M[1], 190_000, "2024-01-25 10:00")]
+    assert cycle(transactions(rows), profile="KE").empty
+    slow = cycle(transactions(rows), profile="KE", slow_min_hops=2)
+    assert list(slow["pace"]) == ["slow"] and list(slow["hops"]) == [2]
