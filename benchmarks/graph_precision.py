@@ -36,7 +36,7 @@ Measured (2 shared cores, 28 Nov 2026; "before" is commit 64fecd4, run with
 ====================  ================================  ================================
 planted, seeds 0-2    before: alerts / prec / recall    after: alerts / prec / recall
 ====================  ================================  ================================
-cycle                 378 / 0.05 / 1.00                 22 / 0.82 / 1.00
+cycle                 378 / 0.05 / 1.00                 20 / 0.90 / 1.00
 scatter_gather        9 / 0.67 / 1.00                   6 / 1.00 / 1.00
 gather_scatter        508 / 0.03 / 1.00                 7 / 0.86 / 1.00
 layering_chain        391 / 0.02 / 1.00                 7 / 0.86 / 1.00
@@ -47,6 +47,10 @@ Random ledger, alerts per 10k accounts (before -> after): 200k rows: gather_scat
 480 -> 5.6, rapid_pass_through 296 -> 4.2, layering_chain 147 -> 0.2, cycle 0.2 -> 0,
 scatter_gather 0 -> 0. 1M rows (``--seeds --random-n 1000000``): layering_chain
 6,908 -> 0.2, rapid_pass_through 1,186 -> 15.2, gather_scatter 4,257 -> 20.6 (21,285 -> 103 alerts).
+CPU seconds hardly change (screens run on the few candidates): planted ledgers, three seeds,
+before/after cycle 0.34/0.35, scatter_gather 0.26/0.27, gather_scatter 0.49/0.46,
+layering_chain 0.28/0.22, rapid_pass_through 0.32/0.29; random 200k rows 0.65/0.52,
+0.49/0.45, 1.33/1.14, 0.46/0.43, 0.78/0.65.
 The remaining pass-through alerts on the planted ledgers are mostly relays planted under
 other typologies (ransom corridor agents, wallet-limit splitting, dormant bursts).
 """
