@@ -27,6 +27,7 @@ def out_of_hours(
     period: Literal["all", "month", "week"] = "month",
     exclude_channels: Sequence[str] = ("crypto",),
     skip_midnight: bool = True,
+    max_p_value: float = 0.01,
 ) -> pd.DataFrame:
     """Flag accounts doing most of their business at night, local time.
 
@@ -51,6 +52,11 @@ def out_of_hours(
         Local calendar period the shares are counted in; "all" takes the whole input.
     exclude_channels : sequence of str, default ("crypto",)
         Channels not counted at all.
+    max_p_value : float, default 0.01
+        The night count must also be unlikely by chance: the binomial probability of at least that many
+        night transfers out of the period's total, if each were at night with the baseline probability
+        (the night's share of the day: the hours from night_start to night_end over 24), is at most this.
+        It keeps accounts with a handful of transfers from alerting on luck.
     skip_midnight : bool, default True
         Leave out transfers at exactly 00:00:00 local time: that is how sources that give only a date
         (bank statements, MT940, pacs.008) are read, so their time of day is unknown, not night.
@@ -121,7 +127,12 @@ def out_of_hours(
         }
     ).drop_duplicates(["account", "tx_id"])
     g = long.groupby(["account", "period"], sort=True)["night"].agg(["sum", "count"])
-    hit = g[(g["sum"] >= min_count) & (g["sum"] >= min_share * g["count"])]
+    hours = ((24 - night_start + night_end) if night_start > night_end else (night_end - night_start)) / 24
+    baseline = hours
+    from scipy.stats import binom
+
+    p_value = binom.sf(g["sum"].to_numpy() - 1, g["count"].to_numpy(), baseline)
+    hit = g[(g["sum"] >= min_count) & (g["sum"] >= min_share * g["count"]) & (p_value <= max_p_value)]
     if hit.empty:
         return make_alerts("out_of_hours", [])
     ev_all = long[long["night"]].set_index(["account", "period"]).sort_index()

@@ -22,7 +22,9 @@ def test_share_and_count_thresholds() -> None:
     day = [("a", "c", 10, f"2024-03-{d:02d} 12:00") for d in range(1, 7)]
     assert set(out_of_hours(transactions(night + day))["entity"]) == {"b"}  # a: 5 of 11 at night < 50%
     assert out_of_hours(transactions(night[:4])).empty  # 4 < min_count
-    alerts = out_of_hours(transactions(night + day), min_share=0.4)
+    alerts = out_of_hours(
+        transactions(night + day), min_share=0.4, max_p_value=1.0
+    )  # 5 of 11 is not unlikely by chance
     assert set(alerts["entity"]) == {"a", "b"}
 
 
@@ -63,3 +65,11 @@ def test_date_only_records_are_not_night():
     rows = [("acct-A", f"acct-{d}", 500, f"2024-03-{d:02d} 00:00+03:00") for d in range(1, 9)]
     assert out_of_hours(transactions(rows), profile="KE").empty
     assert len(out_of_hours(transactions(rows), profile="KE", skip_midnight=False)) >= 1
+
+
+def test_a_handful_of_night_transfers_is_not_enough_when_it_could_be_luck() -> None:
+    """5 of 9 transfers at night happens by chance for 8% of accounts active around the clock."""
+    night = [("a", f"n{d}", 10, f"2024-03-{d:02d} 23:00") for d in range(1, 6)]
+    day = [("a", f"d{d}", 10, f"2024-03-{d:02d} 12:00") for d in range(1, 5)]
+    assert out_of_hours(transactions(night + day), min_share=0.5).query("entity == 'a'").empty
+    assert len(out_of_hours(transactions(night + day), min_share=0.5, max_p_value=1.0).query("entity == 'a'")) == 1
