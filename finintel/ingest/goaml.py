@@ -34,7 +34,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from finintel.errors import ConfigError
@@ -79,25 +78,7 @@ _ROW_META = (
     "report_indicators",
 )
 """Report metadata repeated in each transaction's attributes (all of it is in ``Frames.report``)."""
-_COLUMNS: tuple[str, ...] = (
-    "tx_id",
-    "timestamp",
-    "sender",
-    "receiver",
-    "sender_name",
-    "receiver_name",
-    "amount",
-    "amount_exact",
-    "currency",
-    "channel",
-    "status",
-    "sender_country",
-    "receiver_country",
-    "description",
-    "attributes",
-    "source_row",
-)
-_TX_SCHEMA = pa.schema([F.TRANSACTIONS.schema.field(c) for c in _COLUMNS])
+_TX_SCHEMA = F.READER_SCHEMA
 
 
 def _sniff(path: Path, head: bytes) -> bool | str:
@@ -204,7 +185,7 @@ def read_goaml(
                 rejects.append(row)
             else:
                 row["tx_id"] = _tx_id(row, meta, seen_ids, path, sha)
-                rows.append(tuple(row.get(c) for c in _COLUMNS))
+                rows.append(tuple(row.get(c) for c in F.READER_COLUMNS))
         elif name == "activity":
             activity = True
             book.country = (country or _report_country(meta)).upper()

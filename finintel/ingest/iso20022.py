@@ -38,7 +38,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import pyarrow as pa
 
 from finintel.errors import ConfigError
 from finintel.ingest._goaml_xml import RowBuffer, exact_amount, iter_elements, local_name, sniff_head
@@ -61,25 +60,7 @@ _SNIFF = re.compile(rb"<(?:[\w.\-]+:)?(" + b"|".join(k.encode() for k in _ROOTS)
 _VERSION = re.compile(r"(camt|pacs)\.\d{3}\.\d{3}\.\d{2}")
 _STATUS = {"BOOK": "completed", "PDNG": "pending", "INFO": "pending", "FUTR": "pending", "RJCT": "failed"}
 _REFS = ("MsgId", "AcctSvcrRef", "PmtInfId", "InstrId", "EndToEndId", "UETR", "TxId", "MndtId", "ChqNb", "ClrSysRef")
-_COLUMNS: tuple[str, ...] = (
-    "tx_id",
-    "timestamp",
-    "sender",
-    "receiver",
-    "sender_name",
-    "receiver_name",
-    "amount",
-    "amount_exact",
-    "currency",
-    "channel",
-    "status",
-    "sender_country",
-    "receiver_country",
-    "description",
-    "attributes",
-    "source_row",
-)
-_TX_SCHEMA = pa.schema([F.TRANSACTIONS.schema.field(c) for c in _COLUMNS])
+_TX_SCHEMA = F.READER_SCHEMA
 
 
 def _sniff(path: Path, head: bytes) -> bool | str:

@@ -35,6 +35,8 @@ __all__ = [
     "FRAMES",
     "MANIFEST",
     "PARTIES",
+    "READER_COLUMNS",
+    "READER_SCHEMA",
     "REJECTS",
     "STATUSES",
     "TRANSACTIONS",
@@ -215,6 +217,13 @@ MANIFEST = Frame(
     required=("file", "sha256", "format"),
     unique=("sha256",),
 )
+
+READER_COLUMNS: tuple[str, ...] = tuple(
+    c for c in TRANSACTIONS.columns if c not in ("source_format", "source_file", "source_sha256")
+)
+"""The transactions columns a reader fills: every canonical one but the provenance :func:`~finintel.ingest.read` adds."""
+READER_SCHEMA = pa.schema([TRANSACTIONS.schema.field(c) for c in READER_COLUMNS])
+"""Arrow schema of :data:`READER_COLUMNS`, for readers that build rows in Arrow."""
 
 FRAMES: dict[str, Frame] = {f.name: f for f in (TRANSACTIONS, PARTIES, ACCOUNTS, REJECTS, ALERTS, MANIFEST)}
 
