@@ -109,9 +109,7 @@ def load_lists(config: ScreeningConfig) -> dict[str, Any]:
     if "tags" in config.lists:
         out["tags"] = pd.read_csv(Path(config.lists["tags"]), dtype=str, keep_default_na=False)
     if "watchlist" in config.lists:
-        from finintel.detect import watchlist as wl
+        from finintel.detect.watchlist import load_watchlist
 
-        loader = getattr(wl, "load_watchlist", None)
-        path = Path(config.lists["watchlist"])
-        out["watchlist"] = loader(path) if loader else pd.read_csv(path, dtype=str, keep_default_na=False)
+        out["watchlist"] = load_watchlist(Path(config.lists["watchlist"]))
     return out
