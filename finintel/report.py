@@ -42,8 +42,8 @@ def write_report(
     import matplotlib.pyplot as plt
 
     from finintel import graph, viz
-    from finintel.cli.commands import write_table
     from finintel.detect.risk import risk_scores
+    from finintel.export.tables import write_table
     from finintel.profiles import get_profile
 
     out = Path(out)

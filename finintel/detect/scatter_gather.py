@@ -234,6 +234,7 @@ def gather_scatter(
     Score in [0, 1]: ``pace * (0.5 + 0.2 * r + 0.15 * n + 0.15 * v)`` as for
     :func:`scatter_gather`, with ``n = min(1, (sources + destinations) / (2 * (min_sources + min_destinations)))``
     and ``v = min(1, total_in / reporting_threshold)``.
+
     References
     ----------
     .. [1] AMLSim typologies (fan-in, fan-out, scatter-gather, gather-scatter, bipartite),

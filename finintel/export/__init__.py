@@ -11,6 +11,7 @@ from finintel.export.ftm import ftm_entities, write_ftm
 from finintel.export.goaml import goaml_report, write_goaml
 from finintel.export.graphml import portable_graph, write_gexf, write_graphml
 from finintel.export.i2 import i2_tables, write_i2
+from finintel.export.tables import write_table
 
 __all__ = [
     "ftm_entities",
@@ -24,4 +25,5 @@ __all__ = [
     "write_goaml",
     "write_graphml",
     "write_i2",
+    "write_table",
 ]
