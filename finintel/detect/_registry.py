@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, Literal
@@ -32,6 +32,11 @@ Partition = Literal["sender", "receiver", "account", "component", "none"]
 CONTEXT = ("parties", "accounts", "tags", "watchlist", "alerts")
 """Keyword inputs that are data, not parameters: run() passes them to detectors that take them."""
 
+Scan = Callable[..., Iterator[pd.DataFrame]]
+"""``scan(columns=None)``: the screened transactions again, chunk by chunk (canonical frames)."""
+Gather = Callable[..., pd.DataFrame]
+"""``gather(scan, params, **context) -> transactions``: the rows a whole-frame detector can use."""
+
 
 @dataclass(frozen=True)
 class Detector:
@@ -40,6 +45,19 @@ class Detector:
     description: str
     partition: Partition
     defaults: Mapping[str, Any]
+    horizon: tuple[str, ...] | Callable[[Mapping[str, Any]], pd.Timedelta] = ()
+    """Duration parameters whose sum (or a function of the parameters that) bounds the time from an alert's earliest row to its latest,
+    context included (``component`` detectors: lets a huge component be screened in time slices)."""
+    gather: Gather | None = None
+    """For ``none`` detectors: streams the case and returns the only rows the detector can use."""
+
+    def horizon_of(self, params: Mapping[str, Any]) -> pd.Timedelta | None:
+        """The time an alert can reach with these parameters (None: not declared, no time slicing)."""
+        if not self.horizon:
+            return None
+        if callable(self.horizon):
+            return pd.Timedelta(self.horizon({**self.defaults, **params}))
+        return sum((pd.Timedelta(params.get(p, self.defaults[p])) for p in self.horizon), pd.Timedelta(0))
 
     def __call__(self, tx: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
         return self.func(tx, **kwargs)
@@ -50,7 +68,11 @@ _LOADED = False
 
 
 def register(
-    name: str, *, partition: Partition = "account"
+    name: str,
+    *,
+    partition: Partition = "account",
+    horizon: tuple[str, ...] | Callable[[Mapping[str, Any]], pd.Timedelta] = (),
+    gather: Gather | None = None,
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Register a detector under `name`.
 
@@ -62,6 +84,17 @@ def register(
         What its work partitions on, so that it runs unchanged per partition on a distributed
         engine: all rows of one sender, one receiver, one account (either side), one connected
         component, or "none" (needs the whole frame).
+    horizon : tuple of str, or callable, optional
+        Names of duration parameters (``("slow_window",)``), or a function of the resolved
+        parameters returning a Timedelta, whose sum bounds how far in time
+        the rows of one alert, and the rows it reads for context, lie from each other. A
+        ``component`` detector that declares it can be screened over a component larger than
+        memory in overlapping time slices (:mod:`finintel.scale`).
+    gather : callable, optional
+        For a ``none`` detector: ``gather(scan, params, **context)`` streams the transactions
+        with ``scan(columns=None)`` (one or more passes) and returns the rows the detector can
+        use; the detector must give the same alerts on them as on the whole frame. Lets the
+        partitioned engine run it without loading the case.
     """
 
     def decorator(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
@@ -86,7 +119,12 @@ def register(
             return _check_alerts(name, alerts)
 
         doc = (func.__doc__ or name).strip().splitlines()[0]
-        _DETECTORS[name] = Detector(name, wrapper, doc, partition, defaults)
+        for p in () if callable(horizon) else horizon:
+            if p not in defaults:
+                raise ValueError(f"detector {name!r}: horizon names {p!r}, which is not one of its parameters")
+        _DETECTORS[name] = Detector(
+            name, wrapper, doc, partition, defaults, horizon if callable(horizon) else tuple(horizon), gather
+        )
         return wrapper
 
     return decorator
