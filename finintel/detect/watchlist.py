@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,8 +11,10 @@ import numpy as np
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts
+from finintel.detect._gathers import watchlist_gather
 from finintel.detect._registry import register
 from finintel.errors import InputError, MissingDependencyError
+from finintel.resolve.translit import canonical_tokens
 from finintel.schema.keys import guess_key, key_namespace
 
 __all__ = ["WATCHLIST_COLUMNS", "load_watchlist", "normalize_name", "watchlist"]
@@ -22,86 +22,22 @@ __all__ = ["WATCHLIST_COLUMNS", "load_watchlist", "normalize_name", "watchlist"]
 WATCHLIST_COLUMNS = ("id", "schema", "name", "aliases", "birth_date", "countries", "identifiers", "dataset")
 """Columns of a loaded watchlist, after the OpenSanctions / FollowTheMoney "simple CSV" export."""
 
-# Ethiopic (Ge'ez) syllabary: rows of 8 code points from U+1200, consonant per row, vowel per column.
-_ETHIOPIC_ROWS = {
-    0x1200: "h",
-    0x1208: "l",
-    0x1210: "h",
-    0x1218: "m",
-    0x1220: "s",
-    0x1228: "r",
-    0x1230: "s",
-    0x1238: "sh",
-    0x1240: "q",
-    0x1250: "q",
-    0x1260: "b",
-    0x1268: "v",
-    0x1270: "t",
-    0x1278: "ch",
-    0x1280: "h",
-    0x1290: "n",
-    0x1298: "ny",
-    0x12A0: "",
-    0x12A8: "k",
-    0x12B8: "kh",
-    0x12C8: "w",
-    0x12D0: "",
-    0x12D8: "z",
-    0x12E0: "zh",
-    0x12E8: "y",
-    0x12F0: "d",
-    0x12F8: "dd",
-    0x1300: "j",
-    0x1308: "g",
-    0x1318: "gg",
-    0x1320: "t",
-    0x1328: "ch",
-    0x1330: "p",
-    0x1338: "ts",
-    0x1340: "ts",
-    0x1348: "f",
-    0x1350: "p",
-}
-_ETHIOPIC_VOWELS = ("e", "u", "i", "a", "e", "", "o", "wa")
-
-
-try:  # optional: transliterates any script to ASCII when installed
-    from anyascii import anyascii as _anyascii  # type: ignore[import-not-found,unused-ignore]
-except ImportError:
-    _anyascii = None
-
-
-def _ethiopic(ch: str) -> str | None:
-    cp = ord(ch)
-    if not 0x1200 <= cp <= 0x1357:
-        return None
-    col = (cp - 0x1200) % 8
-    row = cp - col
-    if row not in _ETHIOPIC_ROWS:
-        return ""
-    cons, vowel = _ETHIOPIC_ROWS[row], _ETHIOPIC_VOWELS[col]
-    if not cons:  # glottal and pharyngeal rows carry only their vowel
-        return "a" if col == 0 else (vowel or "i")
-    return cons + vowel
-
 
 def normalize_name(name: Any) -> str:
     """A name folded for matching: transliterated, accents removed, lower case, punctuation to spaces.
 
-    Ethiopic script is transliterated (ተስፋዬ -> tesfaye); other scripts with ``anyascii`` when installed.
+    Ge'ez and Arabic script are transliterated the way records spell names (ተስፋዬ -> tesfaye), ``G/``,
+    ``W/``, ``H/`` abbreviations expanded and known spelling variants canonicalised, all by
+    :func:`finintel.resolve.translit.canonical_tokens`, the same rules entity resolution uses.
 
     >>> normalize_name("  Mulugéta, TESFAYE-Haile "), normalize_name("ተስፋዬ ሙሉጌታ")
     ('mulugeta tesfaye haile', 'tesfaye mulugeta')
+    >>> normalize_name("Tesfay G/Medhin") == normalize_name("ተስፋዬ ገብረመድህን") == "tesfaye gebremedhin"
+    True
     """
     if name is None or name is pd.NA or (isinstance(name, float) and np.isnan(name)):
         return ""
-    text = str(name)
-    if any(0x1200 <= ord(c) <= 0x137F for c in text):
-        text = "".join(t if (t := _ethiopic(c)) is not None else c for c in text)
-    if _anyascii is not None and not text.isascii():
-        text = _anyascii(text)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-    return " ".join(t for t in re.split(r"[\W_]+", text) if t)
+    return " ".join(canonical_tokens(str(name)))
 
 
 def load_watchlist(path: str | Path) -> pd.DataFrame:
@@ -191,7 +127,7 @@ def _load_un_xml(p: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(WATCHLIST_COLUMNS))
 
 
-@register("watchlist", partition="none")
+@register("watchlist", partition="none", gather=watchlist_gather)
 def watchlist(
     tx: pd.DataFrame,
     *,
