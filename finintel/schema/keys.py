@@ -14,10 +14,17 @@ namespace     identifier                             normalisation
 ``eth``       EVM address (also BSC, Polygon)        lower case
 ``trx``       Tron base58 address                    case kept; hex ``41…`` converted
 ``btc``       Bitcoin address                        base58 case kept; bech32 lower case
-``cash``      agent, till, branch                    stripped
+``cash``      agent, till, branch, ATM as named;       stripped; ``<INSTITUTION>/`` first
+              else ``unknown/<account key>``         when the bank is known
 ``paybill``   M-Pesa paybill/till number             digits
 ``exch``      ``<exchange>/<user id>``               lower-case exchange
+``fee``       ``<account key>``: the charges, taxes  one per account, never shared
+              and interest booked on that account
 ============  =====================================  ==============================
+
+Cash and fee keys never join two customers through a place nobody named: cash
+paid in or out at an unnamed counter is ``cash:unknown/<that account's key>``,
+and bank charges, excise duty or interest are ``fee:<that account's key>``.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ __all__ = [
     "btc_key",
     "cash_key",
     "evm_key",
+    "fee_key",
     "guess_key",
     "iban_key",
     "is_valid_iban",
@@ -209,19 +217,43 @@ def bank_account_key(number: str, institution: str | None = None) -> str:
         raise InputError("expected an account number, got an empty value")
     if _IBAN.match(compact.upper()) and is_valid_iban(compact):
         return iban_key(compact)
+    return f"acct:{_institution_slug(institution)}/{compact}"
+
+
+def _institution_slug(institution: str | None) -> str:
     canonical = canonical_institution(institution) or "UNKNOWN"
-    inst = re.sub(r"[^A-Z0-9&]+", "-", canonical).replace("&", "-AND-").strip("-") or "UNKNOWN"
-    return f"acct:{inst}/{compact}"
+    return re.sub(r"[^A-Z0-9&]+", "-", canonical).replace("&", "-AND-").strip("-") or "UNKNOWN"
 
 
-def cash_key(place: str) -> str:
-    """Key of a cash point: an agent, till or branch, as named.
+def cash_key(place: str | None, *, institution: str | None = None, account: str | None = None) -> str:
+    """Key of a cash point: an agent, till, branch or ATM, as named; else the cash of one account.
+
+    `institution` puts the bank's canonical name first (``KENCOM`` is a branch of several banks); with
+    no `place`, `account` (the key of the account the cash went in or out of) makes a node of that
+    account's own, so two customers never meet through an unnamed counter.
 
     >>> cash_key("  Agent 12345 - Kawangware ")
     'cash:Agent 12345 - Kawangware'
+    >>> cash_key("BRANCH KENCOM", institution="Equity Bank Kenya")
+    'cash:EQUITY-BANK-KENYA/BRANCH KENCOM'
+    >>> cash_key(None, account="acct:EQUITY-BANK-KENYA/0100234567")
+    'cash:unknown/acct:EQUITY-BANK-KENYA/0100234567'
     """
-    name = re.sub(r"\s+", " ", str(place)).strip()
-    return f"cash:{name or 'unknown'}"
+    name = re.sub(r"\s+", " ", str(place or "")).strip()
+    if not name:
+        return f"cash:unknown/{account}" if account else "cash:unknown"
+    if institution:
+        return f"cash:{_institution_slug(institution)}/{name}"
+    return f"cash:{name}"
+
+
+def fee_key(account: str) -> str:
+    """Key of the charges, taxes and interest an institution books on one account (not a counterparty).
+
+    >>> fee_key("acct:KCB-BANK-KENYA/1234567890")
+    'fee:acct:KCB-BANK-KENYA/1234567890'
+    """
+    return f"fee:{account}"
 
 
 def key_namespace(key: str) -> str:
@@ -255,6 +287,7 @@ def guess_key(text: str, country: str = "KE") -> str | None:
         "cash",
         "paybill",
         "exch",
+        "fee",
     }:
         return t
     for make in (evm_key, tron_key, btc_key):
