@@ -27,16 +27,18 @@ import pandas as pd
 WORK = Path(__file__).resolve().parent / "_work"
 
 
-def make_case(rows: int, seed: int = 0) -> Path:
+def make_case(rows: int, seed: int = 0, days: int = 90, per_account: int = 20) -> Path:
+    """A case of `rows` random transfers over `days` days, one account per `per_account` transfers."""
     import finintel as fi
 
-    case_dir = WORK / f"scale-case-{rows}"
+    suffix = "" if (days, per_account) == (90, 20) else f"-{days}d-{per_account}"
+    case_dir = WORK / f"scale-case-{rows}{suffix}"
     if (case_dir / "manifest").exists() and len(fi.open_case(case_dir).manifest()) == -(-rows // 1_000_000):
         return case_dir
-    parts = WORK / f"scale-parts-{rows}"
+    parts = WORK / f"scale-parts-{rows}{suffix}"
     parts.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    n_acc = max(rows // 20, 100)
+    n_acc = max(rows // per_account, 100)
     start = pd.Timestamp("2024-01-01", tz="UTC").value // 1000
     done = 0
     files = []
@@ -47,7 +49,7 @@ def make_case(rows: int, seed: int = 0) -> Path:
         df = pd.DataFrame(
             {
                 "tx_id": [f"b{done + i}" for i in range(n)],
-                "timestamp": pd.to_datetime(start + rng.integers(0, 90 * 86400 * 10**6, n), unit="us", utc=True),
+                "timestamp": pd.to_datetime(start + rng.integers(0, days * 86400 * 10**6, n), unit="us", utc=True),
                 "sender": pd.Series(s).map("msisdn:+2547{:08d}".format),
                 "receiver": pd.Series(r).map("msisdn:+2547{:08d}".format),
                 "amount": np.round(rng.lognormal(8, 1.6, n), 2),
@@ -85,6 +87,8 @@ def main() -> None:
     ap.add_argument("--engines", default="memory,partitioned,dask")
     ap.add_argument("--detectors", default=None, help="comma-separated; default all")
     ap.add_argument("--partitions", type=int, default=16)
+    ap.add_argument("--days", type=int, default=90, help="span of the random ledger")
+    ap.add_argument("--per-account", type=int, default=20, help="transfers per account")
     ap.add_argument("--child", nargs=2, metavar=("CASE", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     dets = args.detectors.split(",") if args.detectors else None
@@ -92,7 +96,7 @@ def main() -> None:
         print(json.dumps(run_engine(Path(args.child[0]), args.child[1], dets, args.partitions)))
         return
     t0 = time.perf_counter()
-    case_dir = make_case(args.rows)
+    case_dir = make_case(args.rows, days=args.days, per_account=args.per_account)
     print(f"case of {args.rows:,} transactions ready in {time.perf_counter() - t0:.1f} s: {case_dir}")
     results = {}
     for engine in args.engines.split(","):

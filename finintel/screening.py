@@ -28,6 +28,7 @@ def screen(
     engine: Literal["memory", "partitioned", "dask"] = "memory",
     scheduler: str | None = None,
     partitions: int = 8,
+    max_rows: int = 2_000_000,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Run the configured detectors over a case or a transactions frame.
@@ -45,7 +46,11 @@ def screen(
     scheduler : str, optional
         Dask scheduler address for ``engine="dask"``; default a LocalCluster.
     partitions : int
-        Account buckets for the partitioned and Dask engines.
+        Least number of account buckets for the partitioned and Dask engines.
+    max_rows : int
+        Rows per bucket the partitioned and Dask engines aim at (more buckets are made, and
+        connected components larger than this are screened in overlapping time slices): what
+        bounds their memory. About 2 GB of memory per million rows.
 
     Returns
     -------
@@ -73,6 +78,7 @@ def screen(
             engine=engine,
             scheduler=scheduler,
             partitions=partitions,
+            max_rows=max_rows,
             context=context,
         )
     tx = source.transactions() if isinstance(source, Case) else source

@@ -96,3 +96,64 @@ def test_dask_local_cluster_equals_in_memory(ledger, tmp_path):
     memory = screen(case, cfg)
     distributed = screen(case, cfg, engine="dask", partitions=4)
     assert_alerts_equal(memory, distributed)
+
+
+COMPONENT_DETECTORS = ["cycle", "scatter_gather", "gather_scatter", "layering_chain", "recruitment_fee_funnel"]
+
+
+@pytest.fixture(scope="module")
+def long_ledger() -> pd.DataFrame:
+    """8,000 synthetic transactions over 400 days: one giant component, planted loops and chains in it."""
+    return fi.synth.generate(n_transactions=8_000, seed=5, days=400).transactions
+
+
+def test_a_giant_component_is_screened_in_time_slices_with_the_same_alerts(long_ledger):
+    from finintel.scale import _chunks, _ComponentPlan
+
+    plan = _ComponentPlan.build(
+        _chunks(long_ledger, None, None, rows=1_000, columns=["sender", "receiver", "timestamp"])
+    )
+    giant = int(np.argmax(plan.size))
+    assert plan.size[giant] > 0.9 * len(long_ledger)
+    horizon = int(fi.detect.get("cycle").horizon_of({}) / pd.Timedelta(microseconds=1))
+    layout = plan.layout(2, 1_000, horizon)
+    assert layout.counts[giant] >= 3  # 400 days cut into slices of at least the 90-day horizon
+    cfg = load_config(profile="KE")
+    cfg.detectors = COMPONENT_DETECTORS
+    memory = screen(long_ledger, cfg)
+    assert memory["detector"].nunique() == len(COMPONENT_DETECTORS)
+    sliced = screen(long_ledger, cfg, engine="partitioned", partitions=2, max_rows=1_000)
+    assert_alerts_equal(memory, sliced)
+
+
+def test_slices_overlap_by_the_horizon_and_each_alert_is_kept_by_one_slice():
+    from finintel.scale import _Layout
+
+    day = 86_400 * 10**6
+    # one component (id 0), sliced in 3 steps of 10 days from t0 = 0, horizon 2 days, buckets 4, 5, 6
+    layout = _Layout(
+        bins=np.array([0]),
+        first=np.array([4]),
+        steps=np.array([10 * day]),
+        counts=np.array([3]),
+        t0=np.array([0]),
+        horizon=2 * day,
+    )
+    t = np.array([0, 9 * day, 11 * day, 25 * day, 29 * day])
+    pos, bucket = layout.assign(np.zeros(len(t), dtype=np.int64), t)
+    where = pd.DataFrame({"row": pos, "bucket": bucket}).groupby("row")["bucket"].apply(sorted).to_dict()
+    assert where == {0: [4], 1: [4, 5], 2: [4, 5], 3: [6], 4: [6]}
+    starts = pd.Series(pd.to_datetime([9 * day, 11 * day, 40 * day], unit="us", utc=True))
+    assert layout.owns(4, starts).tolist() == [True, False, False]
+    assert layout.owns(5, starts).tolist() == [False, True, False]
+    assert layout.owns(6, starts).tolist() == [False, False, True]  # the last slice owns everything after it
+    assert layout.owns(0, starts).tolist() == [True, True, True]  # an unsliced bucket keeps all
+
+
+def test_max_rows_makes_more_account_buckets_with_the_same_alerts(ledger):
+    cfg = load_config(profile="KE")
+    cfg.detectors = ["structuring", "fan_in", "fan_out", "rapid_pass_through"]
+    memory = screen(ledger, cfg)
+    assert len(memory) > 0
+    many = screen(ledger, cfg, engine="partitioned", partitions=1, max_rows=300)
+    assert_alerts_equal(memory, many)

@@ -114,6 +114,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         engine=args.engine,
         scheduler=args.scheduler,
         partitions=args.partitions,
+        max_rows=args.max_rows,
     )
     case.write_alerts(alerts)
     _write_screening_meta(case.path, cfg)

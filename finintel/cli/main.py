@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
             finintel screen case/ --detectors structuring,fan_in --since 2024-01-01 --out alerts.csv
             finintel screen case/ --config screening.toml --fail-on-alerts
             finintel screen case/ --engine dask --scheduler tcp://10.0.0.5:8786
+            finintel screen big-case/ --engine partitioned --max-rows 1000000
             """
         ),
         formatter_class=fmt,
@@ -111,7 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on-alerts", action="store_true", help="exit 1 when any alert is found")
     p.add_argument("--engine", choices=["memory", "partitioned", "dask"], default="memory", help="where to run")
     p.add_argument("--scheduler", help="Dask scheduler address (with --engine dask); default: a local cluster")
-    p.add_argument("--partitions", type=int, default=8, help="account buckets for partitioned/dask engines")
+    p.add_argument("--partitions", type=int, default=8, help="least account buckets for partitioned/dask engines")
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=2_000_000,
+        help="rows per bucket for partitioned/dask engines (bounds memory: about 2 GB per million)",
+    )
 
     p = sub.add_parser(
         "map",

@@ -31,7 +31,7 @@ SLOW_PACE = 0.6
 """Score multiplier for cycles that close within `slow_window` but not within `window`."""
 
 
-@register("cycle", partition="component")
+@register("cycle", partition="component", horizon=("slow_window",))
 def cycle(
     tx: pd.DataFrame,
     *,

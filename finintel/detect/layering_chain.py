@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +29,12 @@ SLOW_PACE = 0.6
 """Score multiplier for chains whose hops follow within `slow_window` but not `window`."""
 
 
-@register("layering_chain", partition="component")
+def _horizon(params: Mapping[str, Any]) -> pd.Timedelta:
+    """A chain of `max_hops` hops, each within `slow_window` of the last, plus the closing-loop check after it."""
+    return pd.Timedelta(params["slow_window"]) * (int(params["max_hops"]) + 1)
+
+
+@register("layering_chain", partition="component", horizon=_horizon)
 def layering_chain(
     tx: pd.DataFrame,
     *,

@@ -28,7 +28,7 @@ SLOW_PACE = 0.6
 """Score multiplier for patterns seen only with `slow_window`."""
 
 
-@register("scatter_gather", partition="component")
+@register("scatter_gather", partition="component", horizon=("slow_window",))
 def scatter_gather(
     tx: pd.DataFrame,
     *,
@@ -145,7 +145,7 @@ def scatter_gather(
     return make_alerts("scatter_gather", _drop_slow_duplicates(rows))
 
 
-@register("gather_scatter", partition="component")
+@register("gather_scatter", partition="component", horizon=("slow_window", "activity_context"))
 def gather_scatter(
     tx: pd.DataFrame,
     *,
