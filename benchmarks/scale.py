@@ -66,7 +66,9 @@ def make_case(rows: int, seed: int = 0, days: int = 90, per_account: int = 20) -
     return case_dir
 
 
-def run_engine(case_dir: Path, engine: str, detectors: list[str] | None, partitions: int) -> dict[str, float]:
+def run_engine(
+    case_dir: Path, engine: str, detectors: list[str] | None, partitions: int, max_rows: int
+) -> dict[str, float]:
     import finintel as fi
     from finintel.config import load_config
     from finintel.screening import screen
@@ -75,9 +77,10 @@ def run_engine(case_dir: Path, engine: str, detectors: list[str] | None, partiti
     cfg.detectors = detectors
     case = fi.open_case(case_dir)
     t0 = time.perf_counter()
-    alerts = screen(case, cfg, engine=engine, partitions=partitions)  # type: ignore[arg-type]
+    alerts = screen(case, cfg, engine=engine, partitions=partitions, max_rows=max_rows)  # type: ignore[arg-type]
     seconds = time.perf_counter() - t0
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    alerts.groupby("detector").size().to_csv(sys.stderr)
     return {"seconds": seconds, "peak_gb": peak_gb, "alerts": float(len(alerts))}
 
 
@@ -86,14 +89,25 @@ def main() -> None:
     ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=1_000_000)
     ap.add_argument("--engines", default="memory,partitioned,dask")
     ap.add_argument("--detectors", default=None, help="comma-separated; default all")
+    ap.add_argument("--skip", default=None, help="comma-separated detectors to leave out of all")
+    ap.add_argument("--max-rows", type=lambda s: int(s.replace("_", "")), default=2_000_000)
     ap.add_argument("--partitions", type=int, default=16)
     ap.add_argument("--days", type=int, default=90, help="span of the random ledger")
     ap.add_argument("--per-account", type=int, default=20, help="transfers per account")
     ap.add_argument("--child", nargs=2, metavar=("CASE", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     dets = args.detectors.split(",") if args.detectors else None
+    if args.skip:
+        import finintel as fi
+
+        skip = set(args.skip.split(","))
+        dets = [d for d in (dets or list(fi.detect.available()["name"])) if d not in skip]
+        args.detectors = ",".join(dets)
     if args.child:
-        print(json.dumps(run_engine(Path(args.child[0]), args.child[1], dets, args.partitions)))
+        import logging
+
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+        print(json.dumps(run_engine(Path(args.child[0]), args.child[1], dets, args.partitions, args.max_rows)))
         return
     t0 = time.perf_counter()
     case_dir = make_case(args.rows, days=args.days, per_account=args.per_account)
@@ -101,9 +115,10 @@ def main() -> None:
     results = {}
     for engine in args.engines.split(","):
         cmd = [sys.executable, __file__, "--child", str(case_dir), engine, "--partitions", str(args.partitions)]
+        cmd += ["--max-rows", str(args.max_rows)]
         if args.detectors:
             cmd += ["--detectors", args.detectors]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
         results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
         r = results[engine]
         print(

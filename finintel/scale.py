@@ -25,7 +25,9 @@ No scheduler of our own.
 
 from __future__ import annotations
 
+import logging
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +43,8 @@ from finintel.schema import frames as F
 from finintel.store import Case
 
 __all__ = ["bucket_of", "component_ids", "screen_partitioned"]
+
+log = logging.getLogger(__name__)
 
 _HASH_KEY = "finintel-buckets"  # 16 bytes: pandas' hash_array key, fixed so buckets never change between runs
 
@@ -126,6 +130,7 @@ def screen_partitioned(
                     out.append(_run_whole(source, name, profile, params, ctx, since, until))
                 continue
             job = _Job(dets, profile, params, ctx, kind, n)
+            job.max_rows = max_rows
             if kind == "component":
                 if plan is None:
                     plan = _ComponentPlan.build(_chunks(source, since, until, columns=_PLAN_COLUMNS))
@@ -168,6 +173,7 @@ class _Job:
             n,
         )
         self.slices: _Layout | None = None
+        self.max_rows = 2_000_000
 
     def __call__(self, rows: pd.DataFrame, bucket: int | None = None) -> pd.DataFrame:
         from finintel import detect
@@ -458,7 +464,18 @@ def _run_local(
         path = folder / f"bucket-{b:05d}.parquet"
         rows = F.from_arrow(pq.read_table(path), F.TRANSACTIONS)
         path.unlink()
+        t0 = time.perf_counter()
+        if len(rows) > 2 * job.max_rows:
+            log.warning(
+                "bucket %d of %s holds %d rows, over twice max_rows (%d): a connected component whose "
+                "detectors declare no time horizon, or denser than the horizon allows; memory grows with it",
+                b,
+                ",".join(job.detectors),
+                len(rows),
+                job.max_rows,
+            )
         out.append(job(rows, b))
+        log.info("%s bucket %d: %d rows in %.1f s", ",".join(job.detectors), b, len(rows), time.perf_counter() - t0)
         del rows
     return pd.concat(out, ignore_index=True) if out else F.empty(F.ALERTS)
 
