@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
-from finintel.detect._registry import register
+from finintel.detect._registry import Scan, register
+from finintel.detect._streams import chunks, completed, isin, kept_rows
 from finintel.detect._windows import local_amounts
 from finintel.errors import InputError
 from finintel.schema.keys import guess_key
@@ -72,7 +73,41 @@ def tag_keys(tags: pd.DataFrame) -> pd.DataFrame:
     return out.dropna(subset=["key"]).drop_duplicates(["key", "tag", "category"]).reset_index(drop=True)
 
 
-@register("crypto_exposure", partition="none")
+def _gather(scan: Scan, params: Mapping[str, Any], *, tags: pd.DataFrame | None = None, **_: Any) -> pd.DataFrame:
+    """The rows :func:`crypto_exposure` reads, streamed from a case in one or two passes (bounded memory).
+
+    Hop 1 reads the rows with a tagged address on either side. Hop 2 (``max_hops >= 2``) also reads the
+    payments of accounts paid directly by a tagged address, and the receipts of accounts that paid a
+    tagged address directly: a first pass over ``sender, receiver, status`` collects those intermediaries,
+    the second keeps the rows. Memory: the tag keys, the intermediaries and the kept rows.
+
+    >>> from finintel.testing import transactions
+    >>> tx = transactions([("trx:TTag", "trx:TMule", 5, "2024-04-01"), ("trx:TMule", "trx:TOut", 4, "2024-04-02"),
+    ...                    ("trx:TX", "trx:TY", 3, "2024-04-02")])
+    >>> tags = pd.DataFrame({"key": ["trx:TTag"], "tag": ["scam vendor"], "category": ["scam"]})
+    >>> _gather(lambda columns=None: iter([tx if columns is None else tx[columns]]), {"max_hops": 2}, tags=tags)["tx_id"].tolist()
+    ['t1', 't2']
+    """
+    if tags is None or len(tags) == 0:
+        return kept_rows([])
+    tagged = set(tag_keys(tags)["key"].astype(str))
+    paid_by_tag: set[str] = set()  # receivers of a tagged address: their payments are hop-2 "from" rows
+    paid_tag: set[str] = set()  # payers of a tagged address: their receipts are hop-2 "to" rows
+    if int(params.get("max_hops", 2)) >= 2:
+        for c in chunks(scan, ["sender", "receiver", "status"]):
+            ok = completed(c)
+            s_tag, r_tag = isin(c["sender"], tagged), isin(c["receiver"], tagged)
+            paid_by_tag.update(c["receiver"].astype(str)[ok & s_tag & ~r_tag])
+            paid_tag.update(c["sender"].astype(str)[ok & r_tag & ~s_tag])
+    parts = []
+    for c in chunks(scan):
+        s, r = c["sender"], c["receiver"]
+        keep = isin(s, tagged) | isin(r, tagged) | isin(s, paid_by_tag) | isin(r, paid_tag)
+        parts.append(c[completed(c) & keep])
+    return kept_rows(parts)
+
+
+@register("crypto_exposure", partition="none", gather=_gather)
 def crypto_exposure(
     tx: pd.DataFrame,
     *,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
-from finintel.detect._registry import register
+from finintel.detect._registry import Scan, register
+from finintel.detect._streams import BoundedCache, chunks, completed, isin, kept_rows
 from finintel.detect._windows import local_amounts, seconds, span_text
 
 __all__ = ["fiat_crypto_offramp", "owner_keys"]
@@ -77,7 +80,119 @@ def owner_keys(
     return out.sort_values(["account", "owner"]).reset_index(drop=True)
 
 
-@register("fiat_crypto_offramp", partition="none")
+def _gather(
+    scan: Scan,
+    params: Mapping[str, Any],
+    *,
+    accounts: pd.DataFrame | None = None,
+    parties: pd.DataFrame | None = None,
+    **_: Any,
+) -> pd.DataFrame:
+    """The rows :func:`fiat_crypto_offramp` can use, streamed from a case in four passes (bounded memory).
+
+    1. stablecoin credits that reach the value floor (timestamps and wallets kept);
+    2. fiat payments that reach the floor and are followed by such a credit within `window`; their payers
+       and counterparties, with the wallets, are the accounts whose holders matter;
+    3. (names only) the folded names those accounts carry on any transfer, plus their names in the
+       `accounts`/`parties` frames;
+    4. keeps the credits, the payments, every transfer carrying one of those names for one of those
+       accounts, and for each such name transfers of up to ``max_accounts_per_name + 1`` other accounts
+       holding it: enough for :func:`owner_keys` to link the same holders and drop the same common names.
+
+    Memory: the credit timestamps, the account and name sets and the kept rows. A case where most
+    accounts of the payments carry names keeps those names' rows; the payments and credits themselves
+    are kept whole.
+    """
+    currency, fx = params["currency"], params["fx_to_local"]
+    floor = float(params["reporting_threshold"]) * float(params["min_value_share"])
+    coins, w_s = list(params["crypto_currencies"]), seconds(params["window"])
+    cap = int(inspect.signature(owner_keys).parameters["max_accounts_per_name"].default)
+    legs = ["timestamp", "sender", "receiver", "amount", "currency", "channel", "status"]
+
+    def kinds(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:  # (stablecoin credit, fiat payment) over the floor
+        v = local_amounts(c, currency, fx)
+        ok = completed(c) & np.isfinite(v) & (v >= floor)
+        listed = c["currency"].astype(str).isin(coins).to_numpy(dtype=bool)
+        crypto = (c["channel"].astype(object).fillna("") == "crypto").to_numpy(dtype=bool) | listed
+        return ok & listed, ok & ~crypto
+
+    def secs(c: pd.DataFrame) -> np.ndarray:
+        return np.asarray(c["timestamp"].to_numpy(dtype="datetime64[us]").astype("int64") // 1_000_000)
+
+    times, involved = [], set()
+    for c in chunks(scan, legs):
+        coin = kinds(c)[0]
+        times.append(secs(c)[coin])
+        involved.update(c["receiver"].astype(str)[coin])
+    ct = np.sort(np.concatenate(times)) if times else np.zeros(0, dtype="int64")
+    if len(ct) == 0:
+        return kept_rows([])
+
+    def payments(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        coin, fiat = kinds(c)
+        ft = secs(c)
+        return coin, fiat & (np.searchsorted(ct, ft + w_s, side="right") > np.searchsorted(ct, ft, side="left"))
+
+    n_fiat = 0
+    for c in chunks(scan, legs):
+        fiat = payments(c)[1]
+        n_fiat += int(fiat.sum())
+        involved.update(c["sender"].astype(str)[fiat])
+        involved.update(c["receiver"].astype(str)[fiat])
+    if n_fiat == 0:
+        return kept_rows([])
+    fold = BoundedCache(_name_key)
+    names: set[str] = set()
+    for c in chunks(scan, ["sender", "receiver", "sender_name", "receiver_name", "status"]):
+        ok = completed(c)
+        for side in ("sender", "receiver"):
+            mine = ok & isin(c[side], involved)
+            names.update(k for k in fold.map(c[f"{side}_name"][mine].astype(object)) if k is not None)
+    ctx = owner_keys(kept_rows([]), accounts, parties, max_accounts_per_name=sys.maxsize)
+    ctx = ctx[ctx["account"].isin(involved) & ctx["owner"].astype(str).str.startswith("name:")]
+    names.update(ctx["owner"])
+    holders: dict[str, set[str]] = {}  # name -> accounts seen carrying it in kept rows
+    parts = []
+    for c in chunks(scan):
+        coin, fiat = payments(c)
+        keep = coin | fiat
+        if names:
+            keep[_witnesses(c, names, involved, holders, fold, cap)] = True
+        parts.append(c[keep])
+    return kept_rows(parts)
+
+
+def _witnesses(
+    c: pd.DataFrame, names: set[str], involved: set[str], holders: dict[str, set[str]], fold: BoundedCache, cap: int
+) -> np.ndarray:
+    """Positions of rows of `c` that show a new (account, name) pair needed by :func:`owner_keys`.
+
+    Every pair of an involved account is needed; other accounts only until a name has been seen on
+    ``cap + 1`` accounts (then it is a common name either way). Updates `holders`.
+    """
+    ok = completed(c)
+    found = []
+    for side in ("sender", "receiver"):
+        key = fold.map(c[f"{side}_name"].astype(object))
+        mine = ok & key.isin(names).to_numpy(dtype=bool)
+        pos = np.flatnonzero(mine)
+        found.append(
+            pd.DataFrame({"pos": pos, "acct": c[side].astype(str).to_numpy()[pos], "name": key.to_numpy()[pos]})
+        )
+    # in row order (sender before receiver), so that the witnesses chosen do not depend on chunk boundaries
+    e = pd.concat(found, ignore_index=True).sort_values("pos", kind="stable").drop_duplicates(["acct", "name"])
+    e = e[[a not in holders.get(n, ()) for a, n in zip(e["acct"], e["name"], strict=True)]]
+    if e.empty:
+        return np.zeros(0, dtype="int64")
+    inv = e["acct"].isin(involved)
+    quota = e["name"].map(lambda n: cap + 1 - len(holders.get(n, ())))
+    take = e[inv | (e.groupby("name").cumcount() < quota)]  # new pairs before it, of any account, count
+    for a, n in zip(take["acct"], take["name"], strict=True):
+        holders.setdefault(n, set()).add(a)
+    return np.asarray(take["pos"].to_numpy(), dtype="int64")
+
+
+@register("fiat_crypto_offramp", partition="none", gather=_gather)
 def fiat_crypto_offramp(
     tx: pd.DataFrame,
     *,

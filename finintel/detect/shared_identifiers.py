@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts
-from finintel.detect._registry import register
+from finintel.detect._registry import Scan, register
+from finintel.detect._streams import chunks, completed, isin, kept_rows
 from finintel.detect._windows import seconds, span_text
 from finintel.detect.watchlist import normalize_name
 
@@ -25,7 +26,50 @@ _JUNK = {"", "na", "n/a", "none", "null", "unknown", "nil", "0", "-", "--", "xxx
 _DEVICE_KEYS = ("device", "device_id", "deviceid", "imei", "device_fingerprint", "android_id")
 
 
-@register("shared_identifiers", partition="none")
+def _gather(
+    scan: Scan,
+    params: Mapping[str, Any],
+    *,
+    parties: pd.DataFrame | None = None,
+    accounts: pd.DataFrame | None = None,
+    **_: Any,
+) -> pd.DataFrame:
+    """The rows :func:`shared_identifiers` reads, in one pass over a case: transfers of linked accounts.
+
+    The links come from the `accounts` and `parties` frames alone; transactions are only the evidence
+    (``tx_ids``, ``start``, ``end``) of the accounts that share a value (after the `max_sharing` and
+    one-person filters). Memory: the linked account keys and their rows.
+
+    >>> from finintel.testing import transactions
+    >>> tx = transactions([("msisdn:+254700000001", "shop", 100, "2024-03-01"), ("x", "y", 5, "2024-03-01")])
+    >>> parties = pd.DataFrame({"party_id": ["p1", "p2"], "name": ["Amina", "Grace"], "phone": ["+254799000000"] * 2})
+    >>> accounts = pd.DataFrame({"account": ["msisdn:+254700000001", "msisdn:+254700000002"], "party_id": ["p1", "p2"]})
+    >>> params = {"max_sharing": 50, "kinds": ("phone",)}
+    >>> _gather(lambda columns=None: iter([tx]), params, parties=parties, accounts=accounts)["tx_id"].tolist()
+    ['t1']
+    """
+    linked = _linked(accounts, parties, params["kinds"], int(params["max_sharing"]))
+    if not linked:
+        return kept_rows([])
+    parts = [c[completed(c) & (isin(c["sender"], linked) | isin(c["receiver"], linked))] for c in chunks(scan)]
+    return kept_rows(parts)
+
+
+def _linked(
+    accounts: pd.DataFrame | None, parties: pd.DataFrame | None, kinds: Sequence[str], max_sharing: int
+) -> set[str]:
+    """Accounts that :func:`shared_identifiers` links (the same filters), whose transfers are evidence."""
+    if accounts is None or len(accounts) == 0 or "account" not in accounts.columns:
+        return set()
+    links = _identifiers(accounts, parties, kinds)
+    if links.empty:
+        return set()
+    sizes = links.groupby(["kind", "value"])["account"].transform("nunique")
+    holders = links.groupby(["kind", "value"])["person"].transform("nunique")
+    return set(links.loc[(sizes >= 2) & (sizes <= max_sharing) & (holders >= 2), "account"].astype(str))
+
+
+@register("shared_identifiers", partition="none", gather=_gather)
 def shared_identifiers(
     tx: pd.DataFrame,
     *,
