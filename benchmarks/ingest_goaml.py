@@ -1,14 +1,22 @@
-"""Benchmark: stream a large goAML report through ``fi.read``; rows/s and peak memory.
+"""Benchmark: ingest a large goAML report into a case store; rows/s and peak memory.
 
 Writes a synthetic goAML STR of about ``--mb`` megabytes (streamed, so the writer
-itself stays small), then reads it in a fresh child process and prints the rows per
-second and the peak resident memory (``ru_maxrss``) of that child. Baseline: the
-goal of at most 500 MB peak for any file size, and the file's own size (a reader
-that loaded the whole tree with ``lxml.etree.parse`` would need several times it).
+itself stays small), then, in a fresh child process, ingests it with
+``fi.open_case(tmp).ingest(path)`` (the real path: the reader yields batches of
+``--batch-rows`` transactions and the store appends each to its Parquet files), and
+prints the rows per second and the peak resident memory (``ru_maxrss``) of that
+child. Baseline: the goal of at most 500 MB peak for any file size, and the file's
+own size (a reader that loaded the whole tree with ``lxml.etree.parse`` would need
+several times it).
+
+``--mode read`` measures ``fi.read`` instead, which returns the whole file as one
+set of in-memory frames: its memory necessarily grows with the file (the frames
+themselves), so only ``Case.ingest`` can be bounded.
 
 Run::
 
     python benchmarks/ingest_goaml.py --mb 200
+    python benchmarks/ingest_goaml.py --mb 400 --mode read
 """
 
 from __future__ import annotations
@@ -74,22 +82,37 @@ def write_report(path: Path, megabytes: float, seed: int = 7) -> int:
 
 
 _CHILD = """
-import resource, sys, time
+import inspect, resource, sys, time
 import finintel as fi
 from finintel.ingest._registry import _load
 _load()
+path, mode, case_dir, batch_rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4] or 0)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t, c = time.perf_counter(), time.process_time()
-frames = fi.read(sys.argv[1])
+if mode == "read":
+    frames = fi.read(path)
+    counts = len(frames.transactions), len(frames.rejects), len(frames.parties), len(frames.accounts)
+else:
+    case = fi.open_case(case_dir)
+    kw = {"batch_rows": batch_rows} if batch_rows and "batch_rows" in inspect.signature(case.ingest).parameters else {}
+    case.ingest(path, **kw)
+    m = case.manifest().iloc[0]
+    counts = int(m["rows_written"]), int(m["rows_rejected"]), int(m["parties"]), int(m["accounts"])
 dt, cpu = time.perf_counter() - t, time.process_time() - c
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(len(frames.transactions), len(frames.rejects), len(frames.parties), len(frames.accounts), dt, cpu, peak, base)
+print(*counts, dt, cpu, peak, base)
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=200.0, help="size of the generated report in MB")
+    parser.add_argument(
+        "--mode", choices=("ingest", "read"), default="ingest", help="Case.ingest (bounded) or fi.read (whole file)"
+    )
+    parser.add_argument(
+        "--batch-rows", type=int, default=None, help="transactions per batch (ingest mode; default: the store's)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench_goaml.xml"
@@ -97,11 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         n = write_report(path, args.mb)
         size = path.stat().st_size / 1e6
         print(f"wrote {size:.0f} MB, {n:,} transactions in {time.perf_counter() - t:.1f} s")
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True)
+        case = Path(tmp) / "case"
+        cmd = [sys.executable, "-c", _CHILD, str(path), args.mode, str(case), str(args.batch_rows or "")]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         tx, rej, parties, accounts, seconds, cpu, peak, base = out.stdout.split()
         rate = (int(tx) + int(rej)) / float(cpu)
         print(
-            f"fi.read: {int(tx):,} transactions, {int(rej):,} rejects, {int(parties):,} parties, {int(accounts):,} accounts"
+            f"{'fi.read' if args.mode == 'read' else 'Case.ingest'}: {int(tx):,} transactions, {int(rej):,} rejects, {int(parties):,} parties, {int(accounts):,} accounts"
         )
         print(
             f"wall {float(seconds):.1f} s, CPU {float(cpu):.1f} s: {rate:,.0f} rows/s, {size / float(cpu):.1f} MB/s of CPU time"

@@ -8,16 +8,21 @@ Layout::
       parties/ accounts/ rejects/       the same, per file
       alerts/alerts.parquet             the latest screening run (replaced by each run)
 
-A part file whose hash is not in the manifest (an ingest that crashed half way) is
-ignored when reading and overwritten by the next ingest of that file. DuckDB can
-query the same files: ``SELECT * FROM 'case/transactions/*.parquet'``.
+A file is read in batches (:func:`finintel.ingest._registry.read_batches`; goAML
+streams, other formats come as one batch) and each batch is appended as a row group
+to ``part-<sha>.tmp`` of each frame, so ingesting holds one batch in memory whatever
+the file's size. The ``.tmp`` files are renamed when the file is read to its end,
+then the manifest entry is written. A part file whose hash is not in the manifest
+(an ingest that crashed half way) and any ``.tmp`` file are ignored when reading and
+overwritten by the next ingest of that file. DuckDB can query the same files:
+``SELECT * FROM 'case/transactions/*.parquet'``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +34,14 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from finintel.errors import FinintelError, InputError
-from finintel.ingest._registry import Frames, detect_format, file_sha256, finish, get_reader
+from finintel.ingest._registry import (
+    BATCH_ROWS,
+    Frames,
+    detect_format,
+    file_sha256,
+    finished_batches,
+    get_reader,
+)
 from finintel.schema import frames as F
 
 __all__ = ["Case", "open_case"]
@@ -73,6 +85,7 @@ class Case:
         *,
         format: str | None = None,
         errors: Literal["raise", "collect"] = "raise",
+        batch_rows: int = BATCH_ROWS,
         **reader_options: Any,
     ) -> pd.DataFrame:
         """Read exports and store their frames; a file already ingested (same SHA-256) changes nothing.
@@ -86,6 +99,9 @@ class Case:
         errors : {"raise", "collect"}
             A file that cannot be read at all: ``"raise"`` raises its error after the other
             files are ingested; ``"collect"`` reports it in the summary's ``status`` and ``error``.
+        batch_rows : int, default 20_000
+            Transactions read and stored at a time by a streaming reader (goAML): memory
+            is bounded by one batch, whatever the file's size.
         **reader_options
             Passed to each reader (``account=``, ``tz=``, ``mapping=`` ...).
 
@@ -99,13 +115,14 @@ class Case:
         -----
         A row whose ``tx_id`` is already in the case from another file (overlapping
         statements, both sides of one transfer) goes to rejects as a duplicate,
-        with the file and row where it was first seen.
+        with the file and row where it was first seen. A file is committed whole or
+        not at all: an error or a crash half way leaves none of its rows in the case.
         """
         rows: list[dict[str, Any]] = []
         first_error: Exception | None = None
         for path in _expand(paths):
             try:
-                rows.append(self._ingest_one(path, format=format, options=reader_options))
+                rows.append(self._ingest_one(path, format=format, options=reader_options, batch_rows=batch_rows))
             except FinintelError as exc:
                 first_error = first_error or exc
                 rows.append({"file": str(path), "format": format, "status": "failed", "error": str(exc)})
@@ -117,7 +134,9 @@ class Case:
             raise first_error
         return summary
 
-    def _ingest_one(self, path: Path, *, format: str | None, options: dict[str, Any]) -> dict[str, Any]:
+    def _ingest_one(
+        self, path: Path, *, format: str | None, options: dict[str, Any], batch_rows: int = BATCH_ROWS
+    ) -> dict[str, Any]:
         if not path.is_file():
             raise InputError("no such file" if not path.exists() else "not a regular file", path=str(path))
         sha = file_sha256(path)
@@ -135,15 +154,15 @@ class Case:
                 "error": f"same content as {prev['file']}",
             }
         reader = get_reader(format) if format else detect_format(path)
-        frames = finish(reader.read(path, **options), reader=reader, path=path, sha256=sha)
-        self.add(frames, options=options)
+        batches = finished_batches(reader, path, sha256=sha, batch_rows=batch_rows, options=options)
+        entry = self._store(batches, sha256=sha, options=options)
         return {
             "file": str(path),
             "format": reader.name,
             "sha256": sha,
-            "rows_read": frames.rows_read,
-            "rows_written": len(frames.transactions),
-            "rows_rejected": len(frames.rejects),
+            "rows_read": entry["rows_read"],
+            "rows_written": entry["rows_written"],
+            "rows_rejected": entry["rows_rejected"],
             "status": "ingested",
             "error": None,
         }
@@ -157,55 +176,83 @@ class Case:
             raise InputError("frames to add need a sha256 (read them with fi.read)")
         if frames.sha256 in set(self.manifest()["sha256"].dropna()):
             return frames
-        frames = self._drop_known(frames)
-        key = frames.sha256[:24]
-        for name in _DATASETS:
-            df = getattr(frames, name)
-            spec = F.FRAMES[name]
-            df = df[[c for c in spec.columns if c in df.columns]]
-            _atomic_write(F.to_arrow(df, spec), self.path / name / f"part-{key}.parquet")
-        entry = pd.DataFrame(
-            [
-                {
-                    "file": frames.path,
-                    "sha256": frames.sha256,
-                    "format": frames.format,
-                    "reader_version": frames.reader_version,
-                    "rows_read": frames.rows_read,
-                    "rows_written": len(frames.transactions),
-                    "rows_rejected": len(frames.rejects),
-                    "parties": len(frames.parties),
-                    "accounts": len(frames.accounts),
-                    "ingested_at": pd.Timestamp(datetime.now(UTC)),
-                    "options": json.dumps(options or {}, default=str, sort_keys=True),
-                }
-            ]
-        )
+        stored: list[Frames] = []
+        self._store(iter([frames]), sha256=frames.sha256, options=options, stored=stored)
+        return stored[0]
+
+    def _store(
+        self,
+        batches: Iterator[Frames],
+        *,
+        sha256: str,
+        options: dict[str, Any] | None,
+        stored: list[Frames] | None = None,
+    ) -> dict[str, Any]:
+        """Append each batch to the file's part files, then commit them with the manifest entry."""
+        key = sha256[:24]
+        writers = {name: _PartWriter(self.path / name / f"part-{key}.parquet", F.FRAMES[name]) for name in _DATASETS}
+        entry: dict[str, Any] = {
+            "file": None,
+            "sha256": sha256,
+            "format": None,
+            "reader_version": None,
+            "rows_read": 0,
+            "rows_written": 0,
+            "rows_rejected": 0,
+            "parties": 0,
+            "accounts": 0,
+        }
+        try:
+            for frames in batches:
+                frames = self._drop_known(frames)
+                for name, writer in writers.items():
+                    writer.write(getattr(frames, name))
+                entry.update(file=frames.path, format=frames.format, reader_version=frames.reader_version)
+                entry["rows_read"] += frames.rows_read
+                entry["rows_written"] += len(frames.transactions)
+                entry["rows_rejected"] += len(frames.rejects)
+                entry["parties"] += len(frames.parties)
+                entry["accounts"] += len(frames.accounts)
+                if stored is not None:
+                    stored.append(frames)
+            for writer in writers.values():
+                writer.close()
+        except BaseException:
+            for writer in writers.values():
+                writer.abort()
+            raise
+        entry["ingested_at"] = pd.Timestamp(datetime.now(UTC))
+        entry["options"] = json.dumps(options or {}, default=str, sort_keys=True)
         _atomic_write(
-            F.to_arrow(F.coerce(entry, F.MANIFEST), F.MANIFEST), self.path / "manifest" / f"part-{key}.parquet"
+            F.to_arrow(F.coerce(pd.DataFrame([entry]), F.MANIFEST), F.MANIFEST),
+            self.path / "manifest" / f"part-{key}.parquet",
         )
-        return frames
+        return entry
 
     def _drop_known(self, frames: Frames) -> Frames:
+        """Move rows whose tx_id is already in the committed files to rejects (naming where it was first)."""
         tx = frames.transactions
         if tx.empty:
             return frames
         files = self._committed("transactions")
         if not files:
             return frames
-        # only the tx_id column is read, and compared in Arrow; the rest only for the ids that repeat
-        data = ds.dataset(files, schema=F.TRANSACTIONS.schema, format="parquet")
-        known_ids = data.to_table(columns=["tx_id"]).column("tx_id")
+        # the scan streams the committed tx_id column row group by row group and keeps only
+        # the ids of this batch; file and row are read only for the ids that repeat
         ids = pa.array(tx["tx_id"].array, from_pandas=True)
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
-        hit_arr = pc.fill_null(pc.is_in(ids.cast(pa.string()), value_set=known_ids.combine_chunks()), False)
-        if not pc.any(hit_arr).as_py():
+        ids = ids.cast(pa.string())
+        data = ds.dataset(files, schema=F.TRANSACTIONS.schema, format="parquet")
+        known_ids = data.to_table(columns=["tx_id"], filter=pc.field("tx_id").isin(ids)).column("tx_id")
+        if not len(known_ids):
             return frames
+        hit_arr = pc.fill_null(pc.is_in(ids, value_set=known_ids.combine_chunks()), False)
         hit = pd.Series(hit_arr.to_numpy(zero_copy_only=False), index=tx.index)
-        hit_ids = pc.filter(ids.cast(pa.string()), hit_arr)
         known = F.from_arrow(
-            data.to_table(columns=["tx_id", "source_file", "source_row"], filter=pc.field("tx_id").isin(hit_ids)),
+            data.to_table(
+                columns=["tx_id", "source_file", "source_row"], filter=pc.field("tx_id").isin(known_ids.unique())
+            ),
             F.TRANSACTIONS,
         )[["tx_id", "source_file", "source_row"]]
         where = known.drop_duplicates("tx_id").set_index("tx_id")
@@ -300,17 +347,52 @@ _NO_DICTIONARY = frozenset({"tx_id", "timestamp", "amount", "amount_exact", "att
 _NO_STATISTICS = frozenset({"attributes", "description", "raw"})
 
 
+def _write_options(names: Sequence[str]) -> dict[str, Any]:
+    return {
+        "compression": "zstd",
+        "use_dictionary": [c for c in names if c not in _NO_DICTIONARY],
+        "write_statistics": [c for c in names if c not in _NO_STATISTICS],
+    }
+
+
 def _atomic_write(table: pa.Table, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
-    names = table.column_names
-    pq.write_table(
-        table,
-        tmp,
-        compression="zstd",
-        use_dictionary=[c for c in names if c not in _NO_DICTIONARY],
-        write_statistics=[c for c in names if c not in _NO_STATISTICS],
-    )
+    pq.write_table(table, tmp, **_write_options(table.column_names))
     os.replace(tmp, path)
+
+
+class _PartWriter:
+    """One frame of one file: batches appended as row groups to ``<part>.tmp``, renamed by :meth:`close`."""
+
+    def __init__(self, path: Path, spec: F.Frame) -> None:
+        self.path, self.spec = path, spec
+        self.tmp = path.with_suffix(".tmp")
+        self.writer: pq.ParquetWriter | None = None
+
+    def _open(self) -> pq.ParquetWriter:
+        if self.writer is None:
+            schema = self.spec.schema
+            self.writer = pq.ParquetWriter(self.tmp, schema, **_write_options(schema.names))
+        return self.writer
+
+    def write(self, df: pd.DataFrame) -> None:
+        writer = self._open()
+        if len(df):
+            df = df[[c for c in self.spec.columns if c in df.columns]]
+            writer.write_table(F.to_arrow(df, self.spec))
+
+    def close(self) -> None:
+        self._open().close()
+        self.writer = None
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            finally:
+                self.writer = None
+        self.tmp.unlink(missing_ok=True)
 
 
 def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:

@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from finintel.errors import InputError
+from finintel.ingest._goaml_ids import IdSet
 from finintel.ingest._goaml_xml import RowBuffer, element_text
 from finintel.schema import frames as F
 from finintel.schema import keys
@@ -126,23 +127,39 @@ class Side:
 
 @dataclass
 class PartyBook:
-    """Parties and accounts met in a report, each kept once (first occurrence)."""
+    """Parties and accounts met in a report, each given once (first occurrence).
+
+    Rows are handed out batch by batch (:meth:`parties_frame`, :meth:`accounts_frame`);
+    only the ids met so far are kept for the whole file (compacted by :meth:`compact`).
+    """
 
     country: str = "KE"
-    party_ids: set[str] = field(default_factory=set)
-    account_ids: set[tuple[str, str | None, str]] = field(default_factory=set)
+    party_ids: IdSet = field(default_factory=IdSet)
+    account_ids: IdSet = field(default_factory=IdSet)
     """(account, party_id, role) already written."""
     party_rows: RowBuffer = field(default_factory=lambda: RowBuffer(_PARTY_SCHEMA))
     """Rows packed into Arrow as they come (a Python dict per party would cost ten times more)."""
     account_rows: RowBuffer = field(default_factory=lambda: RowBuffer(_ACCOUNT_SCHEMA))
 
     def parties_frame(self) -> pd.DataFrame:
-        """The parties met, one row each, in the canonical column names and types."""
-        return F.from_arrow(self.party_rows.table(), F.PARTIES)
+        """The parties met since the last call, one row each, in the canonical column names and types.
+
+        Their ids stay known, so a party met again in a later batch is not repeated.
+        """
+        if not len(self.party_rows):
+            return F.empty(F.PARTIES)
+        return F.from_arrow(self.party_rows.take(), F.PARTIES)
 
     def accounts_frame(self) -> pd.DataFrame:
-        """The accounts met, one row per (account, holder or signatory, role)."""
-        return F.from_arrow(self.account_rows.table(), F.ACCOUNTS)
+        """The accounts met since the last call, one row per (account, holder or signatory, role)."""
+        if not len(self.account_rows):
+            return F.empty(F.ACCOUNTS)
+        return F.from_arrow(self.account_rows.take(), F.ACCOUNTS)
+
+    def compact(self) -> None:
+        """Fold the ids met into 8 bytes each (between batches; see :class:`IdSet`)."""
+        self.party_ids.compact()
+        self.account_ids.compact()
 
     # ------------------------------------------------------------------ sides
 

@@ -42,6 +42,7 @@ __all__ = [
     "exact_amount",
     "sniff_head",
     "strip_namespaces",
+    "tail_elements",
 ]
 
 MAX_GZIP_RATIO = 200
@@ -124,6 +125,12 @@ class RowBuffer:
     def table(self) -> pa.Table:
         self._flush()
         return pa.Table.from_batches(self.batches, schema=self.schema)
+
+    def take(self) -> pa.Table:
+        """The rows gathered so far as one table, and the buffer emptied (for the next batch)."""
+        table = self.table()
+        self.batches = []
+        return table
 
 
 def exact_amount(text: str | None) -> tuple[Decimal | None, str | None]:
@@ -278,6 +285,55 @@ def iter_elements(path: Path, head: bytes | None = None) -> Iterator[Any]:
         raise InputError(f"broken XML: {msg}{hint}", path=str(path), row=line) from None
     finally:
         source.close()
+
+
+_TAIL_BYTES = 1 << 20
+_LAST_CLOSE = re.compile(rb"</(?:[\w.\-]+:)?(?:transaction|activity)\s*>")
+_PREFIX = re.compile(rb"<(/?)[A-Za-z_][\w.\-]*:")
+
+
+def tail_elements(path: Path) -> list[Any]:
+    """The top-level elements written after the last transaction (or activity), read from the last MiB.
+
+    goAML writes ``report_indicators`` after all the transactions; a reader that hands
+    out its first rows before reaching the end reads them here first. Namespace
+    prefixes are dropped. Returns ``[]`` when the tail cannot be read as XML (the
+    caller then learns the values at the end, as usual). A gzip file is decompressed
+    (through the bomb guard) to reach its end.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "r.xml"
+    >>> _ = path.write_text("<report><transaction>...</transaction><report_indicators><indicator>RI01</indicator>"
+    ...     "</report_indicators></report>")
+    >>> [(e.tag, [x.text for x in e]) for e in tail_elements(path)]
+    [('report_indicators', ['RI01'])]
+    """
+    from lxml import etree
+
+    from finintel.ingest._util import safe_xml_parser
+
+    source = _open(path)
+    try:
+        if isinstance(source, _BombGuard):
+            tail = b""
+            while block := source.read(1 << 20):
+                tail = (tail + block)[-_TAIL_BYTES:]
+        else:
+            size = path.stat().st_size
+            source.seek(max(0, size - _TAIL_BYTES))
+            tail = source.read()
+    finally:
+        source.close()
+    ends = list(_LAST_CLOSE.finditer(tail))
+    if not ends or _DOCTYPE.search(tail) or b"<!ENTITY" in tail:
+        return []
+    rest = _PREFIX.sub(rb"<\1", tail[ends[-1].end() :])
+    rest = re.sub(rb"</report\s*>\s*$", b"", rest.strip())
+    try:
+        root = etree.fromstring(b"<report>" + rest + b"</report>", safe_xml_parser(remove_comments=True))
+    except etree.XMLSyntaxError:
+        return []
+    return [el for el in root if isinstance(el.tag, str)]
 
 
 def _truncated(msg: str) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +38,7 @@ import phonenumbers
 import pyarrow.compute as pc
 
 from finintel.errors import ConfigError
+from finintel.ingest._goaml_ids import IdSet
 from finintel.ingest._goaml_parties import PartyBook, country_code, forget, t
 from finintel.ingest._goaml_tx import report_party, transaction
 from finintel.ingest._goaml_xml import (
@@ -46,13 +48,14 @@ from finintel.ingest._goaml_xml import (
     local_name,
     sniff_head,
     strip_namespaces,
+    tail_elements,
 )
 from finintel.ingest._goaml_xsd import validate_xsd
-from finintel.ingest._registry import Frames, file_sha256, register_reader
+from finintel.ingest._registry import BATCH_ROWS, Frames, concat_frames, file_sha256, register_reader
 from finintel.ingest._util import rejects_frame, row_tx_id
 from finintel.schema import frames as F
 
-__all__ = ["read_goaml", "validate_xsd"]
+__all__ = ["iter_goaml", "read_goaml", "validate_xsd"]
 
 _META = (
     "rentity_id",
@@ -91,7 +94,139 @@ def _sniff(path: Path, head: bytes) -> bool | str:
     return "a <report> without goAML's rentity_id or report_code"
 
 
-@register_reader("goaml", sniff=_sniff, version="1", priority=20)
+def iter_goaml(
+    path: str | Path,
+    *,
+    batch_rows: int | None = BATCH_ROWS,
+    tz: str = "Africa/Nairobi",
+    country: str | None = None,
+    currency: str | None = None,
+    party_roles: dict[str, str] | None = None,
+    channels: dict[str, str] | None = None,
+    xsd: str | Path | None = None,
+) -> Iterator[Frames]:
+    """A goAML report read in batches of at most `batch_rows` transactions (see :func:`read_goaml`).
+
+    Memory is bounded by one batch plus the ids met so far (transactions, parties,
+    accounts), whatever the file's size: each party and account comes once, in the
+    batch where it is first met; a transaction number repeated anywhere in the file
+    gets the same ``#L<line>`` tx_id as in one read. Rejected transactions count
+    towards a batch. ``report_indicators``, which goAML writes after the
+    transactions, are read from the end of the file before the first batch leaves, so
+    every row's attributes are as :func:`read_goaml` gives them; the last batch
+    carries ``Frames.report``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The report (``.xml``, or gzip-compressed).
+    batch_rows : int or None, default 20_000
+        Most transactions (rows plus rejects) per batch; None: the whole file in one.
+    tz, country, currency, party_roles, channels, xsd
+        As for :func:`read_goaml`.
+
+    Yields
+    ------
+    Frames
+        One batch, before :func:`finintel.ingest._registry.finish` (no provenance yet).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "str.xml"
+    >>> tx = "".join(
+    ...     f"<transaction><transactionnumber>T{i}</transactionnumber>"
+    ...     f"<date_transaction>2026-03-0{i}T10:00:00</date_transaction><amount_local>{i}00</amount_local>"
+    ...     "<t_from><from_account><swift>EQBLKENA</swift><account>111</account></from_account></t_from>"
+    ...     "<t_to><to_account><swift>EQBLKENA</swift><account>222</account></to_account></t_to></transaction>"
+    ...     for i in range(1, 4)
+    ... )
+    >>> _ = path.write_text(f"<report><rentity_id>7</rentity_id><report_code>STR</report_code>"
+    ...     f"<currency_code_local>KES</currency_code_local>{tx}</report>")
+    >>> [(b.transactions["tx_id"].tolist(), len(b.accounts)) for b in iter_goaml(path, batch_rows=2)]
+    [(['goaml:7/T1', 'goaml:7/T2'], 2), (['goaml:7/T3'], 0)]
+    """
+    path = Path(path)
+    zone = ZoneInfo(tz)
+    roles = {str(k): v for k, v in (party_roles or {}).items()}
+    if bad := [v for v in roles.values() if v not in ("from", "to")]:
+        raise ConfigError(f"party_roles values must be 'from' or 'to', got {bad[0]!r}")
+    if batch_rows is not None and batch_rows < 1:
+        raise ConfigError(f"batch_rows must be at least 1, got {batch_rows}")
+    meta: dict[str, Any] = {}
+    book = PartyBook(country=(country or "KE").upper())
+    rows = RowBuffer(_TX_SCHEMA)
+    rejects: list[dict[str, Any]] = []
+    seen_ids = IdSet()
+    sha: list[str] = []
+    activity = False
+    n_tx = in_batch = 0
+    prefix: str | None = None
+    """The report metadata put in every row's attributes, fixed when the first batch leaves."""
+    for el in iter_elements(path):
+        parent = el.getparent()
+        if parent is None:
+            break
+        if parent.getparent() is not None:
+            continue
+        name = local_name(el.tag)
+        if name != el.tag:
+            strip_namespaces(el)
+        if name == "transaction":
+            if batch_rows is not None and in_batch >= batch_rows:  # a full batch leaves when the next row comes
+                if prefix is None:
+                    prefix = _prefix(_with_tail(meta, path))
+                yield _frames(rows, rejects, book, prefix, in_batch)
+                rejects, in_batch = [], 0
+                seen_ids.compact()
+                book.compact()
+            n_tx += 1
+            in_batch += 1
+            row = transaction(el, meta, book, zone, roles, channels or {}, currency, path)
+            if "problem" in row:
+                rejects.append(row)
+            else:
+                row["tx_id"] = _tx_id(row, meta, seen_ids, path, sha)
+                rows.append(tuple(row.get(c) for c in F.READER_COLUMNS))
+        elif name == "activity":
+            activity = True
+            book.country = (country or _report_country(meta)).upper()
+            for rp in el.iterfind("report_parties/report_party"):
+                report_party(rp, book)
+            meta["goods_services"] = len(el.findall("goods_services/item"))
+        elif name in _META:
+            meta[name] = (el.text or "").strip() or None
+            if name == "currency_code_local" and not country:
+                book.country = _report_country(meta).upper()
+        elif name == "reason":
+            meta["reason"] = (el.text or "").strip() or None
+        elif name == "location":
+            meta["location_country"] = country_code(t(el, "country_code"))
+            if not country:
+                book.country = _report_country(meta).upper()
+        elif name == "report_indicators":
+            meta["report_indicators"] = _indicators(el)
+        elif name == "reporting_person":
+            meta["reporting_person"] = book.person(el, el.sourceline, "reporting person")[0]
+        forget()
+        el.clear(keep_tail=False)
+        while el.getprevious() is not None:
+            del parent[0]
+    report: dict[str, Any] = {"report": meta, "activity": activity, "transactions": n_tx}
+    if activity:
+        report["note"] = "an activity report: no transactions, only the parties and accounts it names"
+    final = _prefix(meta)
+    if prefix is not None and prefix != final:
+        report["batches"] = (
+            "report metadata written after the first batch's transactions (other than report_indicators "
+            "at the end) is missing from the attributes of every row; it is all in report['report']"
+        )
+    if xsd is not None:
+        report["xsd"] = validate_xsd(path, xsd)
+    yield _frames(rows, rejects, book, prefix or final, in_batch, report)
+
+
+@register_reader("goaml", sniff=_sniff, version="1", priority=20, batches=iter_goaml)
 def read_goaml(
     path: str | Path,
     *,
@@ -156,61 +291,18 @@ def read_goaml(
     >>> str(tx.loc[0, "timestamp"])
     '2026-03-01 11:30:00+00:00'
     """
-    path = Path(path)
-    zone = ZoneInfo(tz)
-    roles = {str(k): v for k, v in (party_roles or {}).items()}
-    if bad := [v for v in roles.values() if v not in ("from", "to")]:
-        raise ConfigError(f"party_roles values must be 'from' or 'to', got {bad[0]!r}")
-    meta: dict[str, Any] = {}
-    book = PartyBook(country=(country or "KE").upper())
-    rows = RowBuffer(_TX_SCHEMA)
-    rejects: list[dict[str, Any]] = []
-    seen_ids: set[str] = set()
-    sha: list[str] = []
-    activity = False
-    n_tx = 0
-    for el in iter_elements(path):
-        parent = el.getparent()
-        if parent is None:
-            break
-        if parent.getparent() is not None:
-            continue
-        name = local_name(el.tag)
-        if name != el.tag:
-            strip_namespaces(el)
-        if name == "transaction":
-            n_tx += 1
-            row = transaction(el, meta, book, zone, roles, channels or {}, currency, path)
-            if "problem" in row:
-                rejects.append(row)
-            else:
-                row["tx_id"] = _tx_id(row, meta, seen_ids, path, sha)
-                rows.append(tuple(row.get(c) for c in F.READER_COLUMNS))
-        elif name == "activity":
-            activity = True
-            book.country = (country or _report_country(meta)).upper()
-            for rp in el.iterfind("report_parties/report_party"):
-                report_party(rp, book)
-            meta["goods_services"] = len(el.findall("goods_services/item"))
-        elif name in _META:
-            meta[name] = (el.text or "").strip() or None
-            if name == "currency_code_local" and not country:
-                book.country = _report_country(meta).upper()
-        elif name == "reason":
-            meta["reason"] = (el.text or "").strip() or None
-        elif name == "location":
-            meta["location_country"] = country_code(t(el, "country_code"))
-            if not country:
-                book.country = _report_country(meta).upper()
-        elif name == "report_indicators":
-            meta["report_indicators"] = [x.text.strip() for x in el if x.text and x.text.strip()]
-        elif name == "reporting_person":
-            meta["reporting_person"] = book.person(el, el.sourceline, "reporting person")[0]
-        forget()
-        el.clear(keep_tail=False)
-        while el.getprevious() is not None:
-            del parent[0]
-    return _frames(rows, rejects, book, meta, activity, n_tx, path, xsd)
+    return concat_frames(
+        iter_goaml(
+            path,
+            batch_rows=None,
+            tz=tz,
+            country=country,
+            currency=currency,
+            party_roles=party_roles,
+            channels=channels,
+            xsd=xsd,
+        )
+    )
 
 
 def _report_country(meta: dict[str, Any]) -> str:
@@ -223,7 +315,7 @@ def _report_country(meta: dict[str, Any]) -> str:
     return "KE"
 
 
-def _tx_id(row: dict[str, Any], meta: dict[str, Any], seen: set[str], path: Path, sha: list[str]) -> str:
+def _tx_id(row: dict[str, Any], meta: dict[str, Any], seen: IdSet, path: Path, sha: list[str]) -> str:
     number = row.pop("_number")
     if number:
         tx_id = f"goaml:{meta.get('rentity_id') or 'unknown'}/{number}"
@@ -237,22 +329,39 @@ def _tx_id(row: dict[str, Any], meta: dict[str, Any], seen: set[str], path: Path
     return tx_id
 
 
+def _indicators(el: Any) -> list[str]:
+    return [x.text.strip() for x in el if x.text and x.text.strip()]
+
+
+def _with_tail(meta: dict[str, Any], path: Path) -> dict[str, Any]:
+    """`meta` with the row metadata goAML writes after the transactions (report_indicators), read from the end."""
+    out = dict(meta)
+    for el in tail_elements(path):
+        if el.tag == "report_indicators":
+            out.setdefault("report_indicators", _indicators(el))
+        elif el.tag in _ROW_META:
+            out.setdefault(str(el.tag), (el.text or "").strip() or None)
+    return out
+
+
+def _prefix(meta: dict[str, Any]) -> str:
+    """The opening of every row's attributes: ``{"report": {...}`` without the closing brace."""
+    reason = meta.get("reason")
+    short = {k: meta.get(k) for k in _ROW_META}
+    short["reason"] = reason[:_REASON_CHARS] + "..." if reason and len(reason) > _REASON_CHARS else reason
+    return json.dumps({"report": {k: v for k, v in short.items() if v is not None}}, ensure_ascii=False)[:-1]
+
+
 def _frames(
     rows: RowBuffer,
     rejects: list[dict[str, Any]],
     book: PartyBook,
-    meta: dict[str, Any],
-    activity: bool,
+    prefix: str,
     n_tx: int,
-    path: Path,
-    xsd: str | Path | None,
+    report: dict[str, Any] | None = None,
 ) -> Frames:
-    reason = meta.get("reason")
-    short = {k: meta.get(k) for k in _ROW_META}
-    short["reason"] = reason[:_REASON_CHARS] + "..." if reason and len(reason) > _REASON_CHARS else reason
-    prefix = json.dumps({"report": {k: v for k, v in short.items() if v is not None}}, ensure_ascii=False)[:-1]
-    table = rows.table()
-    rows.batches.clear()
+    """One batch: the rows gathered since the last one (the buffers are emptied)."""
+    table = rows.take()
     if table.num_rows:
         # every row's attributes start with "{" and hold at least the form of its parties
         attrs = pc.binary_join_element_wise(prefix, pc.utf8_slice_codeunits(table.column("attributes"), 1), ", ")
@@ -261,18 +370,11 @@ def _frames(
     else:
         tx = F.empty(F.TRANSACTIONS)
     del table
-    parties = book.parties_frame() if book.party_ids else F.empty(F.PARTIES)
-    accounts = book.accounts_frame() if book.account_ids else F.empty(F.ACCOUNTS)
-    report: dict[str, Any] = {"report": meta, "activity": activity, "transactions": n_tx}
-    if activity:
-        report["note"] = "an activity report: no transactions, only the parties and accounts it names"
-    if xsd is not None:
-        report["xsd"] = validate_xsd(path, xsd)
     return Frames(
         transactions=tx,
-        parties=parties,
-        accounts=accounts,
+        parties=book.parties_frame(),
+        accounts=book.accounts_frame(),
         rejects=rejects_frame(rejects),
         rows_read=n_tx,
-        report=report,
+        report=report or {},
     )
