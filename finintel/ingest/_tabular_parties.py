@@ -2,9 +2,15 @@
 
 Private helper of :mod:`finintel.ingest.tabular`: a mixin of the statement builder in
 :mod:`finintel.ingest._tabular_read`. Counterparties come, in this order, from the
-profile's own parser (M-Pesa details), a counterparty-account column, a bank and account
-number in the narrative, a phone/IBAN/crypto address in the narrative, cash words, a
-counterparty name, and last one ``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` node per file.
+profile's own parser (M-Pesa details), a narrative that starts as a bank charge, tax or
+interest (``fee:<own account>``), a counterparty-account column, a bank and account
+number in the narrative, a phone/IBAN/crypto address in the narrative, a charge named
+later in the narrative, cash words (the named cash point, else ``cash:unknown/<own
+account>``), a counterparty name that looks like a name, and last one
+``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` node per file (see :mod:`._tabular_charges`).
+``attributes["counterparty_key_from"]`` says which rule gave each row's key: ``provider``,
+``charge``, ``account column``, ``narrative account``, ``narrative id``, ``cash point``,
+``name`` or ``unidentified``.
 """
 
 from __future__ import annotations
@@ -18,15 +24,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finintel.errors import InputError
-from finintel.schema.keys import bank_account_key, guess_key
+from finintel.schema.keys import bank_account_key, fee_key, guess_key
 
 from . import _tabular_parse as P
+from ._tabular_charges import cash_points, fee_rows, is_real_name
 from ._tabular_profile import BANK_IN_TEXT, Counterparties, Profile, bank_institution, meta_value
 
 __all__ = ["PartiesMixin"]
 
 _NULL = pa.scalar(None, pa.string())
-_CASH = r"(?i)\b(cash|atm|teller|counter (deposit|withdrawal))\b"
 _ID_IN_TEXT = r"(?P<id>\+?\b\d[\d ]{7,14}\d\b|\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b|\b0x[0-9a-fA-F]{40}\b|\bT[1-9A-HJ-NP-Za-km-z]{33}\b)"
 
 
@@ -35,6 +41,8 @@ class PartiesMixin:
 
     profile: Profile
     sha: str
+    owner: str
+    """Key of the statement's own account: set by the builder before :meth:`_counterparties` runs."""
     n: int
     cells: list[pa.Array]
     roles: dict[str, int]
@@ -73,26 +81,56 @@ class PartiesMixin:
         key = found.key if found is not None else pa.nulls(n, pa.string())
         name = found.name if found is not None else pa.nulls(n, pa.string())
         attrs = dict(found.attributes) if found is not None else {}
+        how = pc.if_else(pc.is_valid(key), pa.scalar("provider"), _NULL)
         country = prof.country or "KE"
-        acct = self.col("counterparty_account")
+        fee = pa.scalar(fee_key(self.owner))
+
+        def take(new: pa.Array, label: str) -> None:
+            nonlocal key, how
+            how = pc.if_else(pc.and_(pc.is_null(key), pc.is_valid(new)), pa.scalar(label), how)
+            key = pc.coalesce(key, new)
+
+        def fee_where(mask: np.ndarray) -> pa.Array:
+            return pc.if_else(pa.array(mask), fee, _NULL)
+
+        desc, cname, acct = self.col("description"), self.col("counterparty"), self.col("counterparty_account")
+        cname = None if cname is None else pc.if_else(pc.equal(cname, ""), _NULL, cname)
+        no = np.zeros(n, dtype=bool)
+        fee_start = (fee_rows(desc, anywhere=False) if desc is not None else no) | (
+            fee_rows(cname) if cname is not None else no
+        )
+        take(fee_where(fee_start), "charge")
         if acct is not None:
             if prof.channel == "mobile_money":
                 k = P.map_distinct(acct, lambda v: guess_key(v, country) or _bank_key(v, prof.institution))
             else:
                 k = P.map_distinct(acct, lambda v: _crypto_or_iban(v) or _bank_key(v, "UNKNOWN"))
-            key = pc.coalesce(key, k)
-        cname = self.col("counterparty")
+            take(k, "account column")
         if cname is not None:
-            name = pc.coalesce(name, pc.if_else(pc.equal(cname, ""), _NULL, cname))
-        desc = self.col("description")
+            name = pc.coalesce(name, cname)
         if desc is not None:
             got = P.per_distinct(desc, lambda d: _narrative(d, country))
-            key = pc.coalesce(key, got["bank"])
-            name = pc.coalesce(name, got["name"])
-            key = pc.coalesce(key, got["id"], got["cash"])
-        by_name = P.map_distinct(name, lambda v: f"acct:UNKNOWN/{_name_id(v)}" if _name_id(v) else None)
-        key = pc.coalesce(key, by_name, pa.scalar(f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"))
-        return Counterparties(key, name, attrs, found.channel if found else None, found.country if found else None)
+            take(got["bank"], "narrative account")
+            charge = pc.starts_with(pc.fill_null(key, ""), "fee:")
+            name = pc.coalesce(name, pc.if_else(charge, _NULL, got["name"]))  # not the payee of a charged transfer
+            take(got["id"], "narrative id")
+            take(fee_where(fee_rows(desc)), "charge")
+            cash = cash_points(desc, institution=prof.institution, account=self.owner)
+            take(cash["key"], "cash point")
+            named_cash = pc.starts_with(pc.fill_null(key, ""), "cash:")
+            name = pc.coalesce(name, pc.if_else(named_cash, cash["name"], _NULL))
+            by = pc.if_else(named_cash, cash["by"], _NULL)
+            if by.null_count < n:
+                attrs["cash_by"] = by
+        by_name = P.map_distinct(name, lambda v: f"acct:UNKNOWN/{_name_id(v)}" if is_real_name(v) else None)
+        take(by_name, "name")
+        take(pa.nulls(n, pa.string()).fill_null(f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"), "unidentified")
+        attrs["counterparty_key_from"] = how
+        is_fee = pc.starts_with(key, "fee:")
+        channel = pc.if_else(is_fee, pa.scalar("other"), _NULL)
+        if found is not None and found.channel is not None:
+            channel = pc.coalesce(found.channel, channel)
+        return Counterparties(key, name, attrs, channel, found.country if found else None)
 
     def _role_cols(self) -> dict[str, pa.Array]:
         return {r: self.cells[i] for r, i in self.roles.items()}
@@ -118,21 +156,14 @@ class PartiesMixin:
 
 
 def _narrative(desc: pa.Array, country: str) -> dict[str, pa.Array]:
-    """Keys read from narratives: a bank and account number (and the name before it), a phone/IBAN/crypto id, cash."""
+    """Keys read from narratives: a bank and account number (and the name before it), a phone/IBAN/crypto id."""
     named = pc.extract_regex(desc, BANK_IN_TEXT)
     bank_key = P.map_distinct(
         pc.binary_join_element_wise(pc.struct_field(named, "bank"), pc.struct_field(named, "acct"), "\x1f"),
         lambda v: _bank_key(v.split("\x1f")[1], bank_institution(v.split("\x1f")[0])),
     )
     ids = P.phone_keys(pc.struct_field(pc.extract_regex(desc, _ID_IN_TEXT), "id"), country)
-    is_cash = pc.match_substring_regex(desc, _CASH)
-    cash = pc.if_else(pc.match_substring_regex(desc, r"(?i)\batm\b"), "cash:atm", "cash:branch")
-    return {
-        "bank": bank_key,
-        "name": pc.struct_field(named, "name"),
-        "id": ids,
-        "cash": pc.if_else(is_cash, cash, _NULL),
-    }
+    return {"bank": bank_key, "name": pc.struct_field(named, "name"), "id": ids}
 
 
 def _name_id(name: str) -> str:

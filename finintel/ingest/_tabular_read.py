@@ -197,6 +197,7 @@ class _Builder(PartiesMixin):
     ) -> Frames:
         meta = parse_meta(self.sh.meta)
         owner, owner_how = self._owner(account, meta)  # may set the profile's institution: before counterparties
+        self.owner = owner  # cash without a named place and bank charges are keyed to the statement's own account
         prof = self.profile
         # counterparty keys, ids and attributes only read columns (no rejects): Arrow kernels release the GIL,
         # so they run on other cores while dates and amounts are parsed here; results do not depend on timing

@@ -16,12 +16,19 @@ How a statement is read
 * **Direction**: debit/credit columns, or a signed amount (negative = money out)
   with an optional Dr/Cr indicator column, relative to the statement's account.
   A debit is money out whatever its sign; a negative credit is money out too.
-* **Counterparty**: a counterparty account column; else a known East African bank and
-  account number in the narrative (``IFT TO ABEBE K DASHEN BANK 4099755125010`` ->
+* **Counterparty**: bank charges, taxes and interest (``SERVICE CHARGE``, ``EXCISE DUTY``,
+  ``CREDIT INTEREST``) are not a counterparty: ``fee:<own account key>``, channel ``other``,
+  one node per account. Else a counterparty account column; else a known East African bank
+  and account number in the narrative (``IFT TO ABEBE K DASHEN BANK 4099755125010`` ->
   ``acct:DASHEN-BANK/4099755125010``, see ``BANK_NAMES``); else a phone number, IBAN or
-  crypto address in the narrative; else ``cash:atm``/``cash:branch`` for cash (channel
-  ``cash``); else ``acct:UNKNOWN/<NAME>`` from a counterparty name; else one
-  ``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` node per file.
+  crypto address in the narrative; else, for cash (channel ``cash``), the cash point the
+  narrative names under the statement's bank (``ATM WDL 0123 MOI AVE`` ->
+  ``cash:EQUITY-BANK-KENYA/ATM 0123 MOI AVE``) or, when it names none or the bank is
+  unknown, ``cash:unknown/<own account key>``, so that two customers never meet through
+  "cash"; else ``acct:UNKNOWN/<NAME>`` from a counterparty name that looks like a name
+  (not ``TRANSFER``, ``MPESA``, ``CHEQUE DEPOSIT``); else one
+  ``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` node per file. ``attributes["counterparty_key_from"]``
+  says which rule gave the key.
 * **Countries**: a phone's calling code or an IBAN's prefix gives ``sender_country`` /
   ``receiver_country``; nothing is guessed for plain account numbers.
 * **Dates**: day-first or month-first is read from the data (a first field above
@@ -146,12 +153,13 @@ def read_tabular(
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "stmt.csv"
     >>> _ = p.write_text("Account Number : 0100234567\\nDate,Details,Debit,Credit,Balance\\n"
-    ...                  "15/03/2024,Transfer to 0712345678,1000.00,,500.00\\n16/03/2024,Cash deposit,,250.50,750.50\\n")
+    ...                  "15/03/2024,Transfer to 0712345678,1000.00,,500.00\\n"
+    ...                  "16/03/2024,Cash deposit - Kencom branch,,250.50,750.50\\n17/03/2024,Excise duty,1.50,,749.00\\n")
     >>> tx = fi.read(p, institution="Equity Bank").transactions
-    >>> tx[["sender", "receiver", "amount"]]
-                                  sender                           receiver  amount
-    0  acct:EQUITY-BANK-KENYA/0100234567               msisdn:+254712345678  1000.0
-    1                        cash:branch  acct:EQUITY-BANK-KENYA/0100234567   250.5
+    >>> tx[["sender", "receiver", "channel"]].to_numpy().tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['acct:EQUITY-BANK-KENYA/0100234567', 'msisdn:+254712345678', 'bank'],
+     ['cash:EQUITY-BANK-KENYA/BRANCH KENCOM', 'acct:EQUITY-BANK-KENYA/0100234567', 'cash'],
+     ['acct:EQUITY-BANK-KENYA/0100234567', 'fee:acct:EQUITY-BANK-KENYA/0100234567', 'other']]
     """
     return read_statement(
         Path(path),

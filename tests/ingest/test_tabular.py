@@ -95,7 +95,11 @@ def test_oca_metadata_rows_decimal_comma_and_footer(shared_samples: Path) -> Non
     assert tx.at[3, "receiver"] == own and tx.at[3, "receiver_name"] == "Account Owner"
     # 01/04/20 is ambiguous: day first by default -> 1 April 2020 (the statement period is 01/04/2020-02/04/2020)
     assert tx.at[0, "timestamp"] == _ts("2020-03-31 21:00")
-    assert json.loads(tx.at[0, "attributes"]) == {"Detail": "DETAILS 1", "reference": "UNIQUE OP 1"}
+    assert json.loads(tx.at[0, "attributes"]) == {
+        "Detail": "DETAILS 1",
+        "reference": "UNIQUE OP 1",
+        "counterparty_key_from": "unidentified",
+    }
     # the footer line is not a transaction: it is rejected with its row and the reason, not dropped
     assert rej["source_row"].tolist() == [10] and rej.at[0, "column"] == "Date"
     assert "Balance at start of period" in rej.at[0, "raw"]
@@ -114,8 +118,11 @@ def test_metadata_owner_and_counterparties(kcb: fi.ingest.Frames) -> None:
     own = "acct:UNKNOWN/1234567890"
     assert kcb.report["header_row"] == 7 and kcb.report["blank_rows_skipped"] == 1
     assert tx["source_row"].tolist() == [8, 9, 11, 16]
-    assert tx["sender"].tolist() == [own, "cash:branch", "iban:GB82WEST12345698765432", own]
-    assert tx["receiver"].tolist() == ["msisdn:+254712345678", own, own, "cash:atm"]
+    # the bank is not named: both cash points stay this account's own cash node, named as the narrative says
+    cash = "cash:unknown/acct:UNKNOWN/1234567890"
+    assert tx["sender"].tolist() == [own, cash, "iban:GB82WEST12345698765432", own]
+    assert tx["receiver"].tolist() == ["msisdn:+254712345678", own, own, cash]
+    assert (tx.at[1, "sender_name"], tx.at[3, "receiver_name"]) == ("BRANCH KISUMU", "ATM WESTLANDS")
     assert tx["channel"].tolist() == ["bank", "cash", "bank", "cash"]
     assert tx["amount"].tolist() == [5000.0, 150000.0, 1000.5, 2000.0]
     assert tx["currency"].unique().tolist() == ["KES"]
@@ -125,7 +132,9 @@ def test_metadata_owner_and_counterparties(kcb: fi.ingest.Frames) -> None:
         "balance": "95,000.00",
         "reference": "FT24062AB1",
         "value_date": "02/03/2024",
+        "counterparty_key_from": "narrative id",
     }
+    assert json.loads(tx.at[1, "attributes"])["counterparty_key_from"] == "cash point"
     assert kcb.accounts.at[0, "account_name"] == "AMINA W. OCHIENG" and kcb.parties.at[0, "name"] == "AMINA W. OCHIENG"
 
 

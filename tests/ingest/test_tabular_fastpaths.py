@@ -81,7 +81,7 @@ def test_counterparty_keys_on_repeated_narratives(tmp_path: Path) -> None:
     assert tx["receiver"].iloc[:3].tolist() == [
         "msisdn:+254712345678",
         "acct:DASHEN-BANK/4099755125010",
-        "cash:atm",
+        "cash:EQUITY-BANK-KENYA/ATM WESTLANDS",
     ]
     assert tx["receiver"].iloc[3].startswith("acct:UNKNOWN/UNIDENTIFIED-")
     assert tx["receiver"].value_counts().tolist() == [50, 50, 50, 50]
