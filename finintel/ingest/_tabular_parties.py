@@ -7,7 +7,8 @@ interest (``fee:<own account>``), a counterparty-account column, a bank and acco
 number in the narrative, a phone/IBAN/crypto address in the narrative, a charge named
 later in the narrative, cash words (the named cash point, else ``cash:unknown/<own
 account>``), a counterparty name that looks like a name, and last one
-``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` node per file (see :mod:`._tabular_charges`).
+``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` placeholder per file, which the builder splits into a
+payer and a payee node (see :mod:`._tabular_charges`).
 ``attributes["counterparty_key_from"]`` says which rule gave each row's key: ``provider``,
 ``charge``, ``account column``, ``narrative account``, ``narrative id``, ``cash point``,
 ``name`` or ``unidentified``.
@@ -124,13 +125,28 @@ class PartiesMixin:
                 attrs["cash_by"] = by
         by_name = P.map_distinct(name, lambda v: f"acct:UNKNOWN/{_name_id(v)}" if is_real_name(v) else None)
         take(by_name, "name")
-        take(pa.nulls(n, pa.string()).fill_null(f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"), "unidentified")
+        take(pa.nulls(n, pa.string()).fill_null(self.unidentified), "unidentified")
         attrs["counterparty_key_from"] = how
         is_fee = pc.starts_with(key, "fee:")
         channel = pc.if_else(is_fee, pa.scalar("other"), _NULL)
         if found is not None and found.channel is not None:
             channel = pc.coalesce(found.channel, channel)
         return Counterparties(key, name, attrs, channel, found.country if found else None)
+
+    @property
+    def unidentified(self) -> str:
+        """Placeholder key of counterparties nothing identifies; see :meth:`unidentified_keys`."""
+        return f"acct:UNKNOWN/UNIDENTIFIED-{self.sha[:8]}"
+
+    def unidentified_keys(self, key: pa.Array, inflow: pa.Array) -> pa.Array:
+        """Unidentified payers and payees of one statement as two nodes, ``-PAYER`` and ``-PAYEE``.
+
+        One node for both would return money to the holder that never came back (an unknown
+        salary payer and an unknown shop would close a cycle through it).
+        """
+        ph = self.unidentified
+        split = pc.if_else(inflow, pa.scalar(ph + "-PAYER"), pa.scalar(ph + "-PAYEE"))
+        return pc.if_else(pc.fill_null(pc.equal(key, ph), False), split, key)
 
     def _role_cols(self) -> dict[str, pa.Array]:
         return {r: self.cells[i] for r, i in self.roles.items()}

@@ -283,7 +283,8 @@ class _Builder(PartiesMixin):
         holder = account_name or meta_value(meta, "holder")
         own, own_name = pa.scalar(owner, pa.string()), pa.scalar(holder, pa.string())
         inflow_arr = pa.array(inflow)
-        snd, rcv = pc.if_else(inflow_arr, cp.key, own), pc.if_else(inflow_arr, own, cp.key)
+        cp_key = self.unidentified_keys(cp.key, inflow_arr)
+        snd, rcv = pc.if_else(inflow_arr, cp_key, own), pc.if_else(inflow_arr, own, cp_key)
         snd_name, rcv_name = pc.if_else(inflow_arr, cp.name, own_name), pc.if_else(inflow_arr, own_name, cp.name)
         home = pa.scalar(
             P.key_country(pa.array([owner]))[0].as_py() or (prof.country if prof.channel == "mobile_money" else None),

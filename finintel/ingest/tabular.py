@@ -26,8 +26,9 @@ How a statement is read
   ``cash:EQUITY-BANK-KENYA/ATM 0123 MOI AVE``) or, when it names none or the bank is
   unknown, ``cash:unknown/<own account key>``, so that two customers never meet through
   "cash"; else ``acct:UNKNOWN/<NAME>`` from a counterparty name that looks like a name
-  (not ``TRANSFER``, ``MPESA``, ``CHEQUE DEPOSIT``); else one
-  ``acct:UNKNOWN/UNIDENTIFIED-<sha8>`` node per file. ``attributes["counterparty_key_from"]``
+  (not ``TRANSFER``, ``MPESA``, ``CHEQUE DEPOSIT``); else, per file, one
+  ``acct:UNKNOWN/UNIDENTIFIED-<sha8>-PAYER`` node for money in and one ``...-PAYEE`` node
+  for money out (one node for both would fake a round trip). ``attributes["counterparty_key_from"]``
   says which rule gave the key.
 * **Countries**: a phone's calling code or an IBAN's prefix gives ``sender_country`` /
   ``receiver_country``; nothing is guessed for plain account numbers.

@@ -35,7 +35,8 @@ def _other(tx: pd.DataFrame, own: str) -> list[str]:
 def test_every_row_has_a_counterparty_of_its_kind(equity: fi.ingest.Frames) -> None:
     tx = equity.transactions
     assert equity.rows_read == 19 and len(tx) == 18 and equity.rejects["source_row"].tolist() == [25]
-    fee, unidentified = f"fee:{GRACE}", tx["receiver"][tx["receiver"].str.contains("UNIDENTIFIED")].iloc[0]
+    fee, payee = f"fee:{GRACE}", tx["receiver"][tx["receiver"].str.contains("UNIDENTIFIED")].iloc[0]
+    payer = payee.replace("-PAYEE", "-PAYER")
     assert _other(tx, GRACE) == [
         "cash:EQUITY-BANK-KENYA/BRANCH KENCOM",  # row 7: the branch the narrative names, under the bank
         "cash:EQUITY-BANK-KENYA/BRANCH KENCOM",  # row 8: depositor after BY kept apart, place after AT
@@ -49,14 +50,14 @@ def test_every_row_has_a_counterparty_of_its_kind(equity: fi.ingest.Frames) -> N
         fee,  # CHARGES FOR IFT TO ABEBE ...: the charge, not Abebe's account
         "acct:DASHEN-BANK/4099755125010",
         "acct:UNKNOWN/ALPHA-MANPOWER-AGENCY",  # a recruitment fee is a payment to someone
-        unidentified,  # beneficiary "TRANSFER"
-        unidentified,  # beneficiary "MPESA"
-        unidentified,  # payer "CHEQUE DEPOSIT"
+        payee,  # beneficiary "TRANSFER"
+        payee,  # beneficiary "MPESA"
+        payer,  # payer "CHEQUE DEPOSIT": unidentified payers and payees are two nodes
         "acct:UNKNOWN/JANE-WANJIRU",
         fee,  # CREDIT INTEREST (money in from the bank)
         fee,  # VAT ON CHARGES
     ]
-    assert unidentified.startswith("acct:UNKNOWN/UNIDENTIFIED-")
+    assert payee.startswith("acct:UNKNOWN/UNIDENTIFIED-") and payee.endswith("-PAYEE")
     assert tx["channel"].tolist() == ["cash"] * 4 + ["other"] * 2 + ["cash"] + ["other"] * 3 + ["bank"] * 5 + [
         "bank",
         "other",
@@ -93,6 +94,13 @@ def test_two_customers_of_two_banks_never_meet(equity: fi.ingest.Frames, kcb: fi
     G = fi.graph.flow_graph(pd.concat([equity.transactions, kcb.transactions], ignore_index=True))
     comps = [c for c in nx.weakly_connected_components(G) if GRACE in c or PETER in c]
     assert len(comps) == 2
+
+
+def test_no_fake_round_trip_through_unidentified_counterparties(kcb: fi.ingest.Frames) -> None:
+    # 1,000 to "MPESA" and 1,000 from "CHEQUE DEPOSIT": two unknown parties, not money coming back
+    tx = kcb.transactions
+    assert tx.at[4, "receiver"].endswith("-PAYEE") and tx.at[5, "sender"].endswith("-PAYER")
+    assert fi.detect.run(tx, detectors=["cycle"]).empty
 
 
 def test_same_named_branch_of_one_bank_is_one_cash_point(tmp_path: Path, equity: fi.ingest.Frames) -> None:
