@@ -117,6 +117,7 @@ _TAILS = {
     "sellasie", "egziabher", "yesus", "iyesus", "kidan", "giorgis", "giyorgis", "tsadik", "amlak", "hiwot",
     "meskel", "hawariat", "haimanot", "haymanot", "gabriel", "gebriel", "kristos", "christos", "lul", "tensae",
 }  # fmt: skip
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _HEAD_SPELLINGS = sorted({*_HEADS, *(v for v, k in _CANON.items() if k in _HEADS)}, key=len, reverse=True)
 
 try:  # optional: other scripts (Cyrillic, Chinese...) when installed; never used for Ge'ez or Arabic
@@ -148,6 +149,8 @@ def transliterate(text: str) -> str:
     >>> transliterate("محمد علي"), transliterate("José Núñez")
     ('Mohammed Ali', 'Jose Nunez')
     """
+    if text.isascii():
+        return text
     out = re.sub(r"[\u1200-\u137f]+", lambda m: _geez_word(m.group()), str(text))
     for phrase in _ARABIC_PHRASES:
         out = out.replace(phrase, ARABIC_NAMES[phrase])
@@ -185,10 +188,11 @@ def canonical_tokens(text: str) -> tuple[str, ...]:
     (('mohammed', 'ali'), ('tefera',))
     """
     low = transliterate(str(text)).lower()
-    low = re.sub(r"\bw\s*/\s*(?:ro|o)\b", "woizero", low)  # titles: Woizero (Mrs), Woizerit (Miss)
-    low = re.sub(r"\bw\s*/\s*(?:t|rt|ri)\b", "woizerit", low)
-    low = re.sub(r"\b([gwhtk])\s*/\s*(?=[a-z])", lambda m: _ABBREV[m.group(1)] + "\x00", low).replace("\x00", "")
-    toks = [_split_compound(t) for t in re.split(r"[^a-z0-9]+", low) if t]
+    if "/" in low:
+        low = re.sub(r"\bw\s*/\s*(?:ro|o)\b", "woizero", low)  # titles: Woizero (Mrs), Woizerit (Miss)
+        low = re.sub(r"\bw\s*/\s*(?:t|rt|ri)\b", "woizerit", low)
+        low = re.sub(r"\b([gwhtk])\s*/\s*(?=[a-z])", lambda m: _ABBREV[m.group(1)] + "\x00", low).replace("\x00", "")
+    toks = [_split_compound(t) for t in _NON_ALNUM.split(low) if t]
     flat = [p for t in toks for p in t]
     out: list[str] = []
     i = 0
