@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,17 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
-from finintel.detect._windows import blocks, leading_end, local_amounts, range_sum, seconds, sorted_codes, span_text
+from finintel.detect._windows import (
+    Blocks,
+    blocks,
+    leading_end,
+    local_amounts,
+    range_sum,
+    seconds,
+    sorted_codes,
+    span_text,
+    time_seconds,
+)
 
 __all__ = ["dormant_burst"]
 
@@ -19,30 +30,44 @@ __all__ = ["dormant_burst"]
 def dormant_burst(
     tx: pd.DataFrame,
     *,
-    dormant: str = "60D",
+    dormant: str = "45D",
     burst_window: str = "7D",
     reporting_threshold: float = 10_000.0,
     min_value_share: float = 0.25,
     ratio: float = 10.0,
     currency: str | None = "USD",
     fx_to_local: Mapping[str, float] | None = None,
+    min_counterparties: int = 8,
+    min_pass_through: float = 0.8,
+    accounts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Flag accounts that wake up after a long silence, or appear new, and move large value at once.
+    """Flag accounts that wake up after a long silence, or are new, and at once pass large value through many hands.
 
     For every account (either side of a transfer) the gap since its previous transfer is measured. A
-    *wake-up* is a transfer after at least `dormant` of silence; a *new* account is one whose first transfer
-    comes at least `dormant` after the ledger starts (earlier first appearances may just be the start of the
-    export). The value the account moves in and out during `burst_window` from there is compared with:
+    *wake-up* is a transfer after at least `dormant` of silence. A *new* account is one whose first
+    transfer comes within `dormant` of its KYC opening date (`accounts`, column ``opened``); for an account
+    without one, whose first transfer comes at least `dormant` after the ledger starts (earlier first
+    appearances may just be the start of the export). An account that KYC shows was opened long before
+    its first transfer in the ledger is neither: its earlier life is simply outside the export.
 
-    - at least ``min_value_share * reporting_threshold`` (profile currency), and
-    - for a wake-up, at least `ratio` times the account's average value per `burst_window` before it.
+    What the account moves in and out during `burst_window` from there is a burst when
+
+    - it adds up to at least ``min_value_share * reporting_threshold`` (profile currency),
+    - for a wake-up, it is at least `ratio` times the account's average value per `burst_window` before, and
+    - it looks like the account is being used as a conduit: it deals with at least `min_counterparties`
+      distinct counterparties, or money goes both in and out in near-equal amounts (the smaller side at
+      least `min_pass_through` of the larger: received and sent on).
+
+    A salary, pension or one large purchase after a quiet spell moves money one way, with one or two
+    counterparties, and does not fire.
 
     Parameters
     ----------
     tx : pandas.DataFrame
         Transactions in the canonical schema.
-    dormant : str, default "60D"
-        Silence that makes an account dormant.
+    dormant : str, default "45D"
+        Silence that makes an account dormant (six weeks: most wallets and current accounts of private
+        persons move money at least monthly).
     burst_window : str, default "7D"
         How long after the wake-up the value is added up.
     reporting_threshold : float, default 10_000
@@ -56,14 +81,21 @@ def dormant_burst(
         Profile currency; other currencies converted with `fx_to_local` or left out of sums.
     fx_to_local : mapping, optional
         Rates to the profile currency.
+    min_counterparties : int, default 8
+        Fewest distinct counterparties in the burst that make it a burst without pass-through.
+    min_pass_through : float, default 0.8
+        How balanced money in and money out of the burst must be, as the smaller over the larger, for a burst
+        with fewer counterparties.
+    accounts : pandas.DataFrame, optional
+        The canonical accounts frame (KYC); its ``opened`` dates decide which accounts are new.
 
     Returns
     -------
     pandas.DataFrame
         Alerts then ``variant`` (``new`` or ``dormant``), ``silent_days``, ``burst_value``, ``baseline``
-        (average per window before, 0 for new accounts), ``n_tx``. ``score`` is
-        ``min(1, 0.55 + 0.25 * log10(burst_value / floor))`` with ``floor`` the minimum value, plus 0.1 for a
-        wake-up at least ten times above `ratio`.
+        (average per window before, 0 for new accounts), ``n_tx``, ``n_counterparties``, ``received`` and
+        ``sent`` (within the burst). ``score`` is ``min(1, 0.55 + 0.25 * log10(burst_value / floor))`` with
+        ``floor`` the minimum value, plus 0.1 for a wake-up at least ten times above `ratio`.
 
     References
     ----------
@@ -86,29 +118,28 @@ def dormant_burst(
        entity  variant  silent_days  burst_value
     0  acct-A  dormant          133      17900.0
     >>> print(alerts.at[0, "reason"])
-    After 133 days without a transfer, this account moved USD 17,900.00 in 2 transfers within 7 days, 488 times its earlier average of USD 36.67 per 7 days.
+    After 133 days without a transfer, this account moved USD 17,900.00 within 7 days (USD 9,000.00 in, USD 8,900.00 out) in 2 transfers with 2 counterparties, 488 times its earlier average of USD 36.67 per 7 days.
     """
     d_s, w_s = seconds(dormant, name="dormant"), seconds(burst_window, name="burst_window")
     floor = reporting_threshold * min_value_share
-    amt = local_amounts(tx, currency, fx_to_local)
     n = len(tx)
     if n == 0:
         return make_alerts("dormant_burst", [])
-    accounts = pd.concat([tx["sender"], tx["receiver"]], ignore_index=True)
+    amt = local_amounts(tx, currency, fx_to_local)
+    accts = pd.concat([tx["sender"], tx["receiver"]], ignore_index=True)
     ts = pd.concat([tx["timestamp"], tx["timestamp"]], ignore_index=True)
     tie, _ = sorted_codes(tx["tx_id"])
     # ties broken by tx id then side, so that a self-transfer's two legs sort the same way every time
-    b = blocks(accounts, ts, np.concatenate([2 * tie, 2 * tie + 1]))
+    b = blocks(accts, ts, np.concatenate([2 * tie, 2 * tie + 1]))
     value = np.nan_to_num(np.concatenate([amt, amt])[b.order])
+    incoming = b.order >= n  # the receiver's leg of a transfer
     t0 = int(b.t.min())
     gap = np.diff(b.t, prepend=t0)
     is_first = np.zeros(len(b.t), dtype=bool)
     is_first[b.start] = True
     wake = ~is_first & (gap >= d_s)
-    new = is_first & (b.t - t0 >= d_s)
+    new = is_first & _is_new(b, t0, d_s, accounts)
     cand = np.flatnonzero(wake | new)
-    if len(cand) == 0:
-        return make_alerts("dormant_burst", [])
     end = leading_end(b, w_s)[cand]
     burst = range_sum(value, cand, end)
     block_start = b.start[b.code[cand]]
@@ -116,52 +147,75 @@ def dormant_burst(
     hist_span = np.where(new[cand], 0, b.t[np.maximum(cand - 1, 0)] - b.t[block_start])
     baseline = hist / np.maximum(1.0, np.ceil((hist_span + 1) / w_s))
     keep = (burst >= floor) & (new[cand] | (burst >= ratio * baseline))
+    other = np.concatenate([tx["receiver"].to_numpy(dtype=object), tx["sender"].to_numpy(dtype=object)])
     rows: list[dict[str, Any]] = []
     for i, e, bv, base in zip(cand[keep], end[keep], burst[keep], baseline[keep], strict=True):
-        ev = b.order[i:e] % n
+        legs = b.order[i:e]
+        n_cp = len(set(other[legs].tolist()))
+        got = float(value[i:e][incoming[i:e]].sum())
+        sent = float(bv) - got
+        through = min(got, sent) > 0 and min(got, sent) >= min_pass_through * max(got, sent)
+        if n_cp < min_counterparties and not through:
+            continue
+        facts = Burst(bool(new[i]), int(gap[i]), float(bv), float(base), n_cp, got, sent, through)
         rows.append(
-            _alert(
-                str(b.keys[b.code[i]]),
-                tx.iloc[np.unique(ev)],
-                bool(new[i]),
-                int(gap[i]),
-                float(bv),
-                float(base),
-                floor,
-                ratio,
-                burst_window,
-                currency,
-            )
+            _alert(str(b.keys[b.code[i]]), tx.iloc[np.unique(legs % n)], facts, floor, ratio, burst_window, currency)
         )
     return make_alerts("dormant_burst", rows)
+
+
+def _is_new(b: Blocks, t0: int, dormant_s: int, accounts: pd.DataFrame | None) -> np.ndarray:
+    """Per sorted leg: is this account new at that time (KYC opening date, else first seen well after the start)."""
+    seen_late = b.t - t0 >= dormant_s
+    if accounts is None or "opened" not in accounts.columns or accounts.empty:
+        return np.asarray(seen_late)
+    opened = accounts.dropna(subset=["opened"]).drop_duplicates("account").set_index("account")["opened"]
+    at = pd.Series(b.keys).map(opened)
+    known = at.notna().to_numpy()[b.code]
+    opened_s = time_seconds(pd.to_datetime(at.fillna(pd.Timestamp(0, tz="UTC")), utc=True))[b.code]
+    # with a KYC opening date, an account is new when its first transfer comes within `dormant` of it
+    return np.where(known, b.t - opened_s < dormant_s, seen_late)
+
+
+@dataclass(frozen=True)
+class Burst:
+    """What one burst did: the facts its alert reports."""
+
+    is_new: bool
+    gap_s: int
+    value: float
+    baseline: float
+    counterparties: int
+    received: float
+    sent: float
+    pass_through: bool
 
 
 def _alert(
     entity: str,
     ev: pd.DataFrame,
-    is_new: bool,
-    gap_s: int,
-    value: float,
-    baseline: float,
+    f: Burst,
     floor: float,
     ratio: float,
     window: str,
     currency: str | None,
 ) -> dict[str, Any]:
-    silent_days = 0 if is_new else gap_s // 86_400
+    silent_days = 0 if f.is_new else f.gap_s // 86_400
+    cps = f"{f.counterparties} counterpart{'ies' if f.counterparties != 1 else 'y'}"
     moved = (
-        f"moved {money(value, currency)} in {len(ev)} transfer{'s' if len(ev) != 1 else ''} within {span_text(window)}"
+        f"moved {money(f.value, currency)} within {span_text(window)} ({money(f.received, currency)} in, "
+        f"{money(f.sent, currency)} out) in {len(ev)} transfer{'s' if len(ev) != 1 else ''} with {cps}"
     )
-    score = 0.55 + 0.25 * float(np.log10(max(value, floor) / floor)) if floor > 0 else 1.0
-    if is_new:
+    score = 0.55 + 0.25 * float(np.log10(max(f.value, floor) / floor)) if floor > 0 else 1.0
+    if f.is_new:
         reason = f"A new account (first transfer on {ev['timestamp'].min():%Y-%m-%d}) {moved}."
     else:
-        times = value / baseline if baseline > 0 else float("inf")
+        times = f.value / f.baseline if f.baseline > 0 else float("inf")
         if times >= 10 * ratio:
             score += 0.1
         vs = (
-            f", {times:,.0f} times its earlier average of {money(baseline, currency)} per {span_text(window)}"
-            if baseline > 0
+            f", {times:,.0f} times its earlier average of {money(f.baseline, currency)} per {span_text(window)}"
+            if f.baseline > 0
             else ", with no value moved before"
         )
         reason = f"After {silent_days} days without a transfer, this account {moved}{vs}."
@@ -172,9 +226,12 @@ def _alert(
         "end": ev["timestamp"].max(),
         "tx_ids": ev["tx_id"].astype(str).tolist(),
         "reason": reason,
-        "variant": "new" if is_new else "dormant",
+        "variant": "new" if f.is_new else "dormant",
         "silent_days": silent_days,
-        "burst_value": value,
-        "baseline": baseline,
+        "burst_value": f.value,
+        "baseline": f.baseline,
         "n_tx": len(ev),
+        "n_counterparties": f.counterparties,
+        "received": f.received,
+        "sent": f.sent,
     }

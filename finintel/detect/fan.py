@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy.special import pdtrc
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import register
@@ -31,17 +32,30 @@ def fan_in(
     min_counterparties: int = 8,
     lookback: str = "90D",
     slow_window: str = "30D",
-    slow_min_counterparties: int = 12,
+    slow_min_counterparties: int = 10,
     ratio: float = 3.0,
+    slow_ratio: float = 10.0,
+    significance: float = 1e-6,
+    min_usual: float = 0.5,
     min_history: str = "35D",
     exclude_namespaces: Sequence[str] = ("cash", "paybill"),
 ) -> pd.DataFrame:
-    """Flag accounts receiving from many senders they had no prior relationship with, within a short window.
+    """Flag accounts suddenly paid by many new, one-off senders: a collection or funnel account.
 
-    A *first contact* is a transfer from a sender the receiver has not received from in the previous
-    `lookback` (or ever, in the ledger). An alert is raised when one receiver has at least
-    `min_counterparties` first contacts within `window` (fast burst), or at least `slow_min_counterparties`
-    within `slow_window` (slow, structural fan-in; skipped where a fast burst already covers it).
+    A *new sender* is one that had not paid the account in the previous `lookback` (or ever, in the
+    ledger) and whose payments to it begin and end inside the window: a sender who keeps paying it
+    afterwards is a regular relationship (a customer, a family member), not a stranger. An alert is raised
+    when one receiver has at least `min_counterparties` new senders within `window` (fast burst), or at
+    least `slow_min_counterparties` within `slow_window` (slow fan-in; skipped where a fast burst already
+    covers it), and that number is a burst against the account's own history:
+
+    - at least `ratio` (fast) or `slow_ratio` (slow) times the account's *usual* number of incoming
+      transfers per window (all of them, from anyone, over the rest of the ledger), and
+    - unlikely under that usual rate: the Poisson probability of so many, with the usual rate taken as at
+      least `min_usual`, is at most `significance`.
+
+    So a merchant, agent or biller that is paid by strangers every day never fires, nor does an employee
+    paid by the same employer every month; a new or quiet account that many strangers pay at once does.
 
     Parameters
     ----------
@@ -55,29 +69,32 @@ def fan_in(
         How far back a previous transfer between the same pair makes it an existing relationship.
     slow_window : str, default "30D"
         Window of the slow variant.
-    slow_min_counterparties : int, default 12
+    slow_min_counterparties : int, default 10
         Fewest new senders in `slow_window`.
     ratio : float, default 3.0
-        How many times the account's usual rate of new counterparties (first contacts per window, over the
-        rest of the ledger) the burst must be: agents, merchants and billers meet new customers every day.
+        How many times the account's usual number of incoming transfers per `window` the fast burst must be.
+    slow_ratio : float, default 10.0
+        The same for the slow variant: over weeks an account's activity drifts more than a Poisson count
+        would, so a slow fan-in must stand out by an order of magnitude.
+    significance : float, default 1e-6
+        Largest Poisson tail probability ``P(X >= n | usual)`` that still counts as a burst. Small, because
+        every window of every account in a ledger is tested.
+    min_usual : float, default 0.5
+        Usual transfers per window assumed for an account with less history (a new account).
     min_history : str, default "35D"
         In the ledger's first `min_history`, a first contact with a counterparty met again later is taken
         as an existing relationship: with no history before the export starts, a monthly payroll or
         rent run there would otherwise look like a burst of new counterparties.
     exclude_namespaces : sequence of str, default ("cash", "paybill")
-        Account-key namespaces never alerted: cash agents, tills and pay-bills serve the public.
-
-    Notes
-    -----
-    A window must hold at least `ratio` times the account's usual number of first contacts *and* four
-    Poisson standard deviations above it (``usual + 4 * sqrt(usual)``), so that random busy days of
-    accounts with many customers do not fire.
+        Account-key namespaces that serve the public (cash agents and branches, tills, pay-bills): never
+        alerted, and never counted as counterparties (cash paid in at ten agents is not ten senders).
 
     Returns
     -------
     pandas.DataFrame
-        Alerts then ``variant, n_counterparties, total, usual``; evidence is the first-contact transfers;
-        ``usual`` is the account's usual number of first contacts per window.
+        Alerts then ``variant, n_counterparties, total, usual, p_value``; evidence is the transfers of the
+        new senders; ``usual`` is the account's usual number of incoming transfers per window and
+        ``p_value`` the Poisson tail probability of the burst.
         ``score``: fast ``min(1, 0.6 + 0.4 * (n / min_counterparties - 1))``, slow the same formula on its
         own minimum, times 0.6 (at most 0.6).
 
@@ -103,21 +120,26 @@ def fan_in(
     >>> alerts["entity"].tolist(), alerts["n_counterparties"].tolist()
     (['collector'], [8])
     >>> print(alerts.at[0, "reason"])
-    8 senders with no transfer to this account in the previous 90 days paid it within 7 hours (total KES 4,028.00), at least 8 within 3 days.
+    8 senders with no transfer to this account in the previous 90 days paid it within 7 hours (total KES 4,028.00), at least 8 within 3 days; it usually receives 0.0 transfers per 3 days.
     """
     return _fan(
         tx,
         "fan_in",
         "receiver",
         "sender",
-        window,
-        min_counterparties,
-        lookback,
-        slow_window,
-        slow_min_counterparties,
-        ratio,
-        min_history,
-        exclude_namespaces,
+        _Rules(
+            window,
+            min_counterparties,
+            lookback,
+            slow_window,
+            slow_min_counterparties,
+            ratio,
+            slow_ratio,
+            significance,
+            min_usual,
+            min_history,
+            tuple(exclude_namespaces),
+        ),
     )
 
 
@@ -129,29 +151,36 @@ def fan_out(
     min_counterparties: int = 8,
     lookback: str = "90D",
     slow_window: str = "30D",
-    slow_min_counterparties: int = 12,
+    slow_min_counterparties: int = 10,
     ratio: float = 3.0,
+    slow_ratio: float = 10.0,
+    significance: float = 1e-6,
+    min_usual: float = 0.5,
     min_history: str = "35D",
     exclude_namespaces: Sequence[str] = ("cash", "paybill"),
 ) -> pd.DataFrame:
-    """Flag accounts paying many receivers they had no prior relationship with, within a short window.
+    """Flag accounts suddenly paying many new, one-off receivers: a distributor or disbursement account.
 
-    The mirror of :func:`fan_in`: first contacts are transfers to receivers the sender has not paid in the
-    previous `lookback`. Same parameters, score and slow variant.
+    The mirror of :func:`fan_in`: new receivers are ones the sender had not paid in the previous
+    `lookback` and stops paying after the window; the burst is judged against the account's usual number
+    of outgoing transfers. A payroll paying the same staff every month, or a wallet paying bills and
+    withdrawing cash, does not fire. Same parameters, score and slow variant.
 
     Parameters
     ----------
     tx : pandas.DataFrame
         Transactions in the canonical schema.
-    window, min_counterparties, lookback, slow_window, slow_min_counterparties, ratio, min_history
-        As for :func:`fan_in`.
+    window, min_counterparties, lookback, slow_window, slow_min_counterparties : optional
+        As for :func:`fan_in`, counting receivers.
+    ratio, slow_ratio, significance, min_usual, min_history : optional
+        As for :func:`fan_in`, against the account's usual number of outgoing transfers.
     exclude_namespaces : sequence of str
         As for :func:`fan_in`.
 
     Returns
     -------
     pandas.DataFrame
-        Alerts then ``variant, n_counterparties, total``.
+        Alerts then ``variant, n_counterparties, total, usual, p_value``.
 
     References
     ----------
@@ -175,80 +204,120 @@ def fan_out(
         "fan_out",
         "sender",
         "receiver",
-        window,
-        min_counterparties,
-        lookback,
-        slow_window,
-        slow_min_counterparties,
-        ratio,
-        min_history,
-        exclude_namespaces,
+        _Rules(
+            window,
+            min_counterparties,
+            lookback,
+            slow_window,
+            slow_min_counterparties,
+            ratio,
+            slow_ratio,
+            significance,
+            min_usual,
+            min_history,
+            tuple(exclude_namespaces),
+        ),
     )
 
 
-def _fan(
-    tx: pd.DataFrame,
-    name: str,
-    side: str,
-    other: str,
-    window: str,
-    min_n: int,
-    lookback: str,
-    slow_window: str,
-    slow_min: int,
-    ratio: float,
-    min_history: str,
-    exclude_namespaces: Sequence[str],
-) -> pd.DataFrame:
-    w, lb, sw = seconds(window), seconds(lookback, name="lookback"), seconds(slow_window, name="slow_window")
-    frame = tx[["tx_id", "timestamp", side, other, "amount", "currency"]].reset_index(drop=True)
-    cs, _ = sorted_codes(frame[side])
-    co, _ = sorted_codes(frame[other])
-    pair = cs * (int(co.max()) + 1 if len(co) else 1) + co
-    pb = blocks(pair, frame["timestamp"], frame["tx_id"])
-    gap = np.diff(pb.t, prepend=0)
-    first_in_block = np.zeros(len(pb.t), dtype=bool)
-    first_in_block[pb.start] = True
-    new_sorted = first_in_block | (gap > lb)
-    if len(pb.t):
-        # at the start of the export, a pair that keeps meeting later was most likely met before it
-        warmup = pb.t < pb.t.min() + seconds(min_history, name="min_history")
-        recurs = (pb.stop - pb.start)[pb.code] > 1
-        new_sorted &= ~(warmup & recurs)
-    is_new = np.zeros(len(frame), dtype=bool)
-    is_new[pb.order] = new_sorted
-    if exclude_namespaces:
-        ns = tuple(f"{n}:" for n in exclude_namespaces)
-        is_new &= ~frame[side].astype("string[pyarrow]").str.startswith(ns).to_numpy(dtype=bool, na_value=False)
-    first = frame[is_new].reset_index(drop=True)
-    b = blocks(first[side], first["timestamp"], first["tx_id"])
-    span = int(pb.t.max() - pb.t.min()) if len(pb.t) else 0
+class _Rules(NamedTuple):
+    window: str
+    min_n: int
+    lookback: str
+    slow_window: str
+    slow_min: int
+    ratio: float
+    slow_ratio: float
+    significance: float
+    min_usual: float
+    min_history: str
+    exclude_namespaces: tuple[str, ...]
+
+
+def _fan(tx: pd.DataFrame, name: str, side: str, other: str, r: _Rules) -> pd.DataFrame:
+    w, sw = seconds(r.window), seconds(r.slow_window, name="slow_window")
+    lb = seconds(r.lookback, name="lookback")
+    frame = tx[["tx_id", "timestamp", side, other, "amount", "currency"]]
+    if r.exclude_namespaces:
+        # tills, pay-bills and cash points serve the public: neither alerted nor counted as counterparties
+        ns = tuple(f"{n}:" for n in r.exclude_namespaces)
+        svc = frame[side].astype("string[pyarrow]").str.startswith(ns).to_numpy(dtype=bool, na_value=False)
+        svc |= frame[other].astype("string[pyarrow]").str.startswith(ns).to_numpy(dtype=bool, na_value=False)
+        frame = frame[~svc]
+    frame = frame.reset_index(drop=True)
+    if frame.empty:
+        return make_alerts(name, [])
+    new, lasts = _first_contacts(frame, side, other, lb, seconds(r.min_history, name="min_history"))
+    b = blocks(frame[side], frame["timestamp"], frame["tx_id"])
+    new, lasts = new[b.order], lasts[b.order]
+    span = int(b.t.max() - b.t.min())
+    n_all = (b.stop - b.start)[b.code]
+    pos = np.arange(len(b.t))
     rows: list[dict[str, Any]] = []
     fast_spans: dict[str, list[tuple[int, int]]] = {}
-    n_all = (b.stop - b.start)[b.code] if len(b.t) else np.zeros(0, dtype="int64")
-    for variant, win, need in (("fast", w, min_n), ("slow", sw, slow_min)):
-        # each window is judged against the account's own rate of first contacts outside it
+    for variant, win, need, times in (("fast", w, r.min_n, r.ratio), ("slow", sw, r.slow_min, r.slow_ratio)):
         lo_all = trailing_start(b, win)
-        count = np.arange(len(b.t)) - lo_all + 1
-        usual_all = (n_all - count) * win / max(span - win, win)
-        ok = np.flatnonzero(
-            (count >= need) & (count >= ratio * usual_all) & (count >= usual_all + 4 * np.sqrt(usual_all))
-        )
+        # a new counterparty counts when its dealings with the account begin and end inside the window
+        counted = new & (lasts <= win)
+        cum = np.concatenate([[0], np.cumsum(counted)])
+        count = cum[pos + 1] - cum[lo_all]
+        # the account's usual number of transfers per window, outside it: a burst of new counterparties
+        # must be unlikely even if every usual transfer had gone to a new one (agents, merchants, payroll)
+        usual_all = (n_all - (pos - lo_all + 1)) * win / max(span - win, win)
+        p_all = pdtrc(count - 1, np.maximum(usual_all, r.min_usual))
+        ok = np.flatnonzero(counted & (count >= need) & (count >= times * usual_all) & (p_all <= r.significance))
         for lo, hi in merge_windows(lo_all, ok):
             entity = str(b.keys[b.code[lo]])
             t0, t1 = int(b.t[lo]), int(b.t[hi - 1])
-            usual = float(usual_all[ok[(ok >= lo) & (ok < hi)]].max())
             if variant == "slow" and any(s <= t1 and t0 <= e for s, e in fast_spans.get(entity, [])):
                 continue
             if variant == "fast":
                 fast_spans.setdefault(entity, []).append((t0, t1))
-            ev = first.iloc[b.order[lo:hi]]
-            rows.append({**_alert(name, variant, entity, ev, other, need, win, lookback), "usual": usual})
+            sel = lo + np.flatnonzero(counted[lo:hi])
+            ev = frame.iloc[b.order[sel]]
+            at = ok[(ok >= lo) & (ok < hi)]
+            best = at[np.argmin(p_all[at])]
+            usual, p = float(usual_all[best]), float(p_all[best])
+            rows.append({**_alert(name, variant, entity, ev, other, need, win, r.lookback, usual), "p_value": p})
     return make_alerts(name, rows)
 
 
+def _first_contacts(
+    frame: pd.DataFrame, side: str, other: str, lookback_s: int, history_s: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: is it a first contact between the pair, and how long (s) the pair keeps dealing from there."""
+    cs, _ = sorted_codes(frame[side])
+    co, _ = sorted_codes(frame[other])
+    pair = cs * (int(co.max()) + 1) + co
+    pb = blocks(pair, frame["timestamp"], frame["tx_id"])
+    gap = np.diff(pb.t, prepend=0)
+    first_in_block = np.zeros(len(pb.t), dtype=bool)
+    first_in_block[pb.start] = True
+    new_sorted = first_in_block | (gap > lookback_s)
+    # at the start of the export, a pair that keeps meeting later was most likely met before it
+    warmup = pb.t < pb.t.min() + history_s
+    recurs = (pb.stop - pb.start)[pb.code] > 1
+    new_sorted &= ~(warmup & recurs)
+    episode = np.cumsum(first_in_block | (gap > lookback_s)) - 1
+    ep_end = np.zeros(int(episode[-1]) + 1, dtype="int64")
+    np.maximum.at(ep_end, episode, pb.t)
+    new = np.zeros(len(frame), dtype=bool)
+    new[pb.order] = new_sorted
+    lasts = np.zeros(len(frame), dtype="int64")
+    lasts[pb.order] = ep_end[episode] - pb.t
+    return new, lasts
+
+
 def _alert(
-    name: str, variant: str, entity: str, ev: pd.DataFrame, other: str, need: int, win: int, lookback: str
+    name: str,
+    variant: str,
+    entity: str,
+    ev: pd.DataFrame,
+    other: str,
+    need: int,
+    win: int,
+    lookback: str,
+    usual: float,
 ) -> dict[str, Any]:
     n = int(ev[other].nunique())
     score = min(1.0, 0.6 + 0.4 * (n / need - 1))
@@ -262,9 +331,11 @@ def _alert(
     who = "senders" if name == "fan_in" else "receivers"
     rel = "to this account" if name == "fan_in" else "from this account"
     verb = "paid it" if name == "fan_in" else "were paid by it"
+    does = "receives" if name == "fan_in" else "makes"
     reason = (
         f"{n} {who} with no transfer {rel} in the previous {span_text(lookback)} {verb} within "
-        f"{duration_text(first, last)} (total {total_s}), at least {need} within {span_text(win)}."
+        f"{duration_text(first, last)} (total {total_s}), at least {need} within {span_text(win)}; "
+        f"it usually {does} {usual:,.1f} transfers per {span_text(win)}."
     )
     return {
         "entity": entity,
@@ -276,4 +347,5 @@ def _alert(
         "variant": variant,
         "n_counterparties": n,
         "total": total,
+        "usual": usual,
     }

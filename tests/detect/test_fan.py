@@ -38,7 +38,7 @@ def test_slow_variant_lower_score_and_not_duplicating_fast() -> None:
     assert alerts["variant"].tolist() == ["slow"]
     assert (
         alerts.at[0, "n_counterparties"] == 20
-        and abs(alerts.at[0, "score"] - 0.6 * (0.6 + 0.4 * (20 / 12 - 1))) < 1e-12
+        and abs(alerts.at[0, "score"] - 0.6 * min(1.0, 0.6 + 0.4 * (20 / 10 - 1))) < 1e-12
     )
     fast = [(f"v{i}", "collector", 50, pd.Timestamp("2024-04-01") + pd.Timedelta(hours=2 * i)) for i in range(20)]
     assert fan_in(transactions(fast))["variant"].tolist() == ["fast"]
@@ -74,3 +74,62 @@ def test_accounts_that_always_meet_new_people_are_not_bursts() -> None:
     assert {f"t{i}" for i in range(201, 241)} <= set(alerts.at[0, "tx_ids"])
     # usual rate: the agent's 200 customers over 60 days, about 10 per 3 days
     assert alerts.at[0, "usual"] == pytest.approx(10, rel=0.2)
+
+
+def test_quiet_account_suddenly_paid_by_strangers() -> None:
+    # a wallet paid by the same relative every week, then by 9 strangers within 32 hours
+    weekly = [("mum", "acct", 2_000, pd.Timestamp("2024-01-01 10:00") + pd.Timedelta(weeks=i)) for i in range(10)]
+    burst = [(f"s{i}", "acct", 3_000, pd.Timestamp("2024-03-10 10:00") + pd.Timedelta(hours=4 * i)) for i in range(9)]
+    alerts = fan_in(transactions(weekly + burst))
+    assert alerts[["entity", "variant", "n_counterparties"]].values.tolist() == [["acct", "fast", 9]]
+    assert list(alerts.at[0, "tx_ids"]) == [f"t{i}" for i in range(11, 20)]  # the strangers, not mum
+    # usual: the 10 other incoming transfers over the rest of the ledger (70 days 8 hours less the 3-day
+    # window), per 3 days
+    assert alerts.at[0, "usual"] == pytest.approx(10 * 3 / (70 + 8 / 24 - 3))
+    assert alerts.at[0, "reason"].endswith("; it usually receives 0.4 transfers per 3 days.")
+    # the Poisson tail probability of 9 or more when 0.5 (the floor) are usual
+    # exp(-0.5) * 0.5**9 / 9! * (1 + 0.5 / 10 + 0.5**2 / 110 + ...)
+    assert alerts.at[0, "p_value"] == pytest.approx(3.436e-9, rel=1e-3)
+
+
+def test_cash_and_bill_counterparties_are_not_senders() -> None:
+    # cash paid in at 12 different agents, and a till paying refunds: services, not 12 people
+    rows = [(f"cash:agent-{i}", "msisdn:+254711000001", 500, f"2024-03-01 {8 + i}:00") for i in range(12)]
+    assert fan_in(transactions(rows)).empty
+    assert len(fan_in(transactions(rows), exclude_namespaces=())) == 1
+
+
+def test_payroll_is_not_a_fan_out() -> None:
+    # an employer paying the same 15 staff at the end of every month: after the first month nobody is new,
+    # and the first month's payees go on being paid, so they are relationships, not one-off receivers
+    start = [("employer", "landlord", 90_000, "2023-11-02")]
+    pay = [
+        ("employer", f"staff{i}", 30_000, pd.Timestamp(f"2024-{m:02d}-25 09:00") + pd.Timedelta(minutes=i))
+        for m in (1, 2, 3)
+        for i in range(15)
+    ]
+    assert fan_out(transactions(start + pay)).empty
+    # the same 15 payments made once and never again: 15 one-off receivers in an hour
+    alerts = fan_out(transactions(start + pay[:15]))
+    assert alerts[["entity", "n_counterparties"]].values.tolist() == [["employer", 15]]
+
+
+def test_slow_fan_in_must_stand_out_from_the_account_s_own_rate() -> None:
+    # 12 strangers pay a shop's wallet over 30 days, 2.5 days apart (never 8 in 3 days: no fast burst)
+    strangers = [(f"s{i}", "acct", 700, pd.Timestamp("2024-05-01") + pd.Timedelta(hours=60 * i)) for i in range(12)]
+    quiet = [("owner", "acct", 100, "2024-01-01")]
+    assert fan_in(transactions(quiet + strangers))["variant"].tolist() == ["slow"]
+    # an account that is paid by 36 regular customers every month (the same ones each month from January)
+    regulars = [
+        (f"c{i}", "acct", 100, pd.Timestamp("2024-01-01") + pd.Timedelta(days=30 * m + i * 0.8))
+        for m in range(6)
+        for i in range(36)
+    ]
+    # its usual: the 180 incoming transfers outside the window over the other 148 days, 36.5 a month:
+    # 12 strangers are neither 10 times that nor unlikely with so many payments a month
+    tx = transactions(regulars + strangers)
+    assert fan_in(tx).empty
+    assert fan_in(tx, slow_ratio=0.3).empty
+    alerts = fan_in(tx, slow_ratio=0.3, significance=1.0)
+    assert alerts["variant"].tolist() == ["slow"] and alerts.at[0, "n_counterparties"] == 12
+    assert alerts.at[0, "usual"] == pytest.approx(180 * 30 / 148, rel=0.02)
