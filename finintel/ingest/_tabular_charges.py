@@ -58,9 +58,7 @@ FEE_WORDS = rf"(?i){_START}|{_ANY}"
 _FEE_START = "(?i)" + _START
 
 
-CASH_WORDS = (
-    r"(?i)\b(?:cash|atm|cdm|teller|counter\s+(?:deposit|withdrawal)|agen(?:t|cy)\s+(?:deposit|dep|withdrawal|wdl))\b"
-)
+CASH_WORDS = r"(?i)\b(?:cash|csh|cashdep|cashwdl|atm|cdm|teller|counter\s+(?:deposit|withdrawal)|agen(?:t|cy)\s+(?:deposit|dep|withdrawal|wdl))\b"
 """Narratives of cash paid in or taken out."""
 
 _KINDS = (
@@ -69,7 +67,7 @@ _KINDS = (
     ("AGENT", re.compile(r"(?i)\bagen(?:t|cy)\b")),
 )
 _CASH_NOISE = set(
-    "CASH DEPOSIT DEPOSITS DEPOSITED DEP DEPO DPST DEPT WITHDRAWAL WITHDRAWALS WITHDRAW WITHDRAWN WDL WDR WD W D ATM "
+    "CASH CSH CASHDEP CASHWDL DEPOSIT DEPOSITS DEPOSITED DEP DEPO DPST DEPT WITHDRAWAL WITHDRAWALS WITHDRAW WITHDRAWN WDL WDR WD W D ATM "
     "CDM AGENT AGENCY BANKING TELLER COUNTER OTC OVER THE TXN TRANSACTION TRN TRX AT IN ON NO REF BRANCH BR BRN BRCH "
     "LODGEMENT LODGE PAID PAIDIN SELF MACHINE KES USD ETB UGX DJF TZS EUR FROM TO VIA POS ID OF AND FOR A C".split()
 )

@@ -9,6 +9,8 @@ import networkx as nx
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import finintel as fi
 from finintel.ingest._tabular_charges import cash_place, fee_rows, is_real_name
@@ -164,3 +166,51 @@ def test_real_names() -> None:
         False,
         True,
     ]
+
+
+_NARRATIVES = [
+    "CASH DEPOSIT",
+    "CASH DEPOSIT - KENCOM BRANCH",
+    "ATM WDL 0123 MOI AVE",
+    "ATM WITHDRAWAL",
+    "SERVICE CHARGE",
+    "EXCISE DUTY",
+    "CREDIT INTEREST",
+    "FUNDS TRANSFER",
+    "CHEQUE DEPOSIT",
+    "MPESA",
+    "IFT TO ABEBE K DASHEN BANK 4099755125010",
+    "RENT",
+]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(_NARRATIVES), st.sampled_from(["", "TRANSFER", "MPESA", "Jane Wanjiru"]), st.booleans()
+        ),
+        min_size=1,
+        max_size=15,
+    ),
+    bank=st.sampled_from(["Equity Bank Kenya", "KCB Bank Kenya", ""]),
+)
+def test_no_statement_row_keys_a_shared_placeholder(
+    tmp_path: Path, rows: list[tuple[str, str, bool]], bank: str
+) -> None:
+    body = "".join(f"0{i % 9 + 1}/04/2024,{d},{w},{'' if inflow else '10.00'},{'10.00' if inflow else ''}\n"
+                   for i, (d, w, inflow) in enumerate(rows))  # fmt: skip
+    p = tmp_path / "s.csv"
+    p.write_text(f"Bank Name,{bank}\nAccount Number,555\n\nDate,Narrative,Beneficiary,Debit,Credit\n{body}")
+    fr = fi.read(p, format="bank_csv")
+    tx = fr.transactions
+    own = fr.report["account"]
+    assert fr.rows_read == len(tx) + len(fr.rejects) == len(rows)
+    other = _other(tx, own)
+    placeholders = ("cash:branch", "cash:atm", "cash:unknown", "acct:UNKNOWN/TRANSFER", "acct:UNKNOWN/MPESA")
+    assert not set(other) & set(placeholders)
+    for key in other:  # whatever is not a real party or a named bank cash point is this account's own
+        if key.startswith(("fee:", "cash:unknown/")):
+            assert key.endswith(own)
+        if key.startswith("cash:") and not key.startswith("cash:unknown/"):
+            assert bank and key.startswith("cash:" + bank.upper().replace(" ", "-") + "/")

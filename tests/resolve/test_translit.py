@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finintel.detect.watchlist import normalize_name, watchlist
 from finintel.resolve.names import name_similarity, name_tokens
@@ -102,3 +104,17 @@ def test_watchlist_finds_geez_list_entry_by_latin_variant() -> None:
     assert got["entity"].tolist() == ["acct:CBE/2"] and got["match_score"].tolist() == [100.0]
     other = transactions([("acct:CBE/1", "acct:CBE/3", 500, "2024-03-01", {"receiver_name": "TEFERA GEBREMEDHIN"})])
     assert watchlist(other, watchlist=wl, sides=("receiver",)).empty
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from("ሀለሐመሠረሰሸቀበተቸኀነኘአከኸወዐዘዠየደጀገጠጨጰጸፀፈፐኋጓቋ" + "ሁሂሃሄህሆ" + "محمدعلي " + "abcé/ -'"),
+        max_size=30,
+    )
+)
+def test_any_name_becomes_ascii_tokens_that_are_stable(text: str) -> None:
+    assert transliterate(text).isascii()
+    toks = canonical_tokens(text)
+    assert all(t.isascii() and t.isalnum() for t in toks)
+    assert canonical_tokens(" ".join(toks)) == toks  # folding its own output changes nothing
