@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from finintel.detect._registry import Scan
-from finintel.detect._streams import BoundedCache, chunks, completed, isin, kept_rows
+from finintel.detect._streams import BoundedCache, chunks, completed, isin, kept_rows, keyset
 from finintel.errors import InputError, MissingDependencyError
 from finintel.schema.keys import guess_key, key_namespace
 
@@ -68,9 +68,10 @@ def watchlist_gather(
 
     min_score, min_len = float(params["min_score"]), int(params["min_token_length"])
     max_block = int(params["max_block"])
-    variants, block, wallets = _index(watchlist, min_len, normalize_name)
+    variants, block, listed = _index(watchlist, min_len, normalize_name)
+    wallets = keyset(listed)
 
-    def hit(raw: str) -> bool:
+    def hit(raw: str | None) -> bool:  # the detector reads a missing name as ""; both fold to nothing
         best = _best(normalize_name(raw), variants, block, max_block, min_len, fuzz)
         return best is not None and best[3] >= min_score
 
@@ -79,8 +80,7 @@ def watchlist_gather(
     for c in chunks(scan):
         keep = np.zeros(len(c), dtype=bool)
         for side in params["sides"]:
-            names = c[f"{side}_name"].astype(object).fillna("").astype(str)
-            keep |= np.asarray(matches.map(names).to_numpy(dtype=bool), dtype=bool) | isin(c[side], wallets)
+            keep |= matches.map(c[f"{side}_name"]).to_numpy(dtype=bool) | isin(c[side], wallets)
         parts.append(c[completed(c) & keep])
     return kept_rows(parts)
 

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from finintel.schema import frames as F
 
-__all__ = ["BoundedCache", "chunks", "completed", "isin", "kept_rows"]
+__all__ = ["BoundedCache", "chunks", "completed", "isin", "kept_rows", "keyset"]
 
 
 def completed(chunk: pd.DataFrame) -> np.ndarray:
@@ -29,18 +31,32 @@ def completed(chunk: pd.DataFrame) -> np.ndarray:
     """
     if "status" not in chunk.columns:
         return np.ones(len(chunk), dtype=bool)
-    return np.asarray(chunk["status"].astype(object).fillna("completed").to_numpy() == "completed", dtype=bool)
+    status = chunk["status"]
+    done = (status == "completed").fillna(False).to_numpy(dtype=bool)
+    return np.asarray(done | status.isna().to_numpy(dtype=bool))
 
 
-def isin(values: pd.Series, keys: set[str] | frozenset[str]) -> np.ndarray:
-    """``values.astype(str)`` (as the detectors read account keys) member of `keys`, as a boolean array.
+def keyset(keys: Iterable[str]) -> pa.Array:
+    """Account keys as an Arrow array, for :func:`isin` (build it once per pass, not per chunk)."""
+    return pa.array(sorted(set(keys)), type=pa.large_string())
 
-    >>> isin(pd.Series(["a", "b", None], dtype="string"), {"b", "<NA>"}).tolist()
-    [False, True, True]
+
+def isin(values: pd.Series, keys: pa.Array) -> np.ndarray:
+    """Which of `values` (account keys, names) are among `keys` (from :func:`keyset`), as a boolean array.
+
+    Arrow-backed string columns are compared in Arrow (no Python strings); missing values are never in.
+
+    >>> isin(pd.Series(["a", "b", None], dtype="string[pyarrow]"), keyset({"b", "c"})).tolist()
+    [False, True, False]
     """
-    if not keys or len(values) == 0:
+    if len(keys) == 0 or len(values) == 0:
         return np.zeros(len(values), dtype=bool)
-    return np.asarray(values.astype(str).isin(keys).to_numpy(), dtype=bool)
+    arr = values.array
+    data = pa.array(arr) if hasattr(arr, "__arrow_array__") else pa.array(values.astype(object), from_pandas=True)
+    if not pa.types.is_large_string(data.type):
+        data = data.cast(pa.large_string())
+    hit = pc.is_in(data, value_set=keys, skip_nulls=True)
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def kept_rows(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -64,6 +80,9 @@ def chunks(scan: Callable[..., Iterator[pd.DataFrame]], columns: list[str] | Non
     for chunk in scan(columns=columns):
         if len(chunk):
             yield chunk
+
+
+_MISSING = object()
 
 
 class BoundedCache:
@@ -97,8 +116,12 @@ class BoundedCache:
         >>> BoundedCache(lambda s: s and s.upper()).map(pd.Series(["a", None, "a"])).tolist()
         ['A', None, 'A']
         """
-        codes, uniq = pd.factorize(values.astype(object), use_na_sentinel=True)
-        out = np.empty(len(uniq) + 1, dtype=object)
-        out[:-1] = [self(u) for u in uniq]
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        objs = np.asarray(uniq, dtype=object)
+        out = np.empty(len(objs) + 1, dtype=object)
+        get, miss = self.memo.get, _MISSING
+        out[:-1] = [get(u, miss) for u in objs]
+        for i in np.flatnonzero(out[:-1] == miss):
+            out[i] = self(objs[i])
         out[-1] = self(None)
         return pd.Series(out[codes], index=values.index, dtype=object)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import Scan, register
-from finintel.detect._streams import chunks, completed, isin, kept_rows
+from finintel.detect._streams import chunks, completed, isin, kept_rows, keyset
 from finintel.detect._windows import local_amounts
 from finintel.errors import InputError
 from finintel.schema.keys import guess_key
@@ -90,19 +90,20 @@ def _gather(scan: Scan, params: Mapping[str, Any], *, tags: pd.DataFrame | None 
     """
     if tags is None or len(tags) == 0:
         return kept_rows([])
-    tagged = set(tag_keys(tags)["key"].astype(str))
+    tagged = keyset(tag_keys(tags)["key"].astype(str))
     paid_by_tag: set[str] = set()  # receivers of a tagged address: their payments are hop-2 "from" rows
     paid_tag: set[str] = set()  # payers of a tagged address: their receipts are hop-2 "to" rows
     if int(params.get("max_hops", 2)) >= 2:
         for c in chunks(scan, ["sender", "receiver", "status"]):
             ok = completed(c)
             s_tag, r_tag = isin(c["sender"], tagged), isin(c["receiver"], tagged)
-            paid_by_tag.update(c["receiver"].astype(str)[ok & s_tag & ~r_tag])
-            paid_tag.update(c["sender"].astype(str)[ok & r_tag & ~s_tag])
+            paid_by_tag.update(c["receiver"][ok & s_tag & ~r_tag].astype(str))
+            paid_tag.update(c["sender"][ok & r_tag & ~s_tag].astype(str))
+    mid_in, mid_out = keyset(paid_by_tag), keyset(paid_tag)
     parts = []
     for c in chunks(scan):
         s, r = c["sender"], c["receiver"]
-        keep = isin(s, tagged) | isin(r, tagged) | isin(s, paid_by_tag) | isin(r, paid_tag)
+        keep = isin(s, tagged) | isin(r, tagged) | isin(s, mid_in) | isin(r, mid_out)
         parts.append(c[completed(c) & keep])
     return kept_rows(parts)
 

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from finintel.detect._alerts import make_alerts, money
 from finintel.detect._registry import Scan, register
-from finintel.detect._streams import BoundedCache, chunks, completed, isin, kept_rows
+from finintel.detect._streams import BoundedCache, chunks, completed, isin, kept_rows, keyset
 from finintel.detect._windows import local_amounts, seconds, span_text
 
 __all__ = ["fiat_crypto_offramp", "owner_keys"]
@@ -105,15 +106,15 @@ def _gather(
     """
     currency, fx = params["currency"], params["fx_to_local"]
     floor = float(params["reporting_threshold"]) * float(params["min_value_share"])
-    coins, w_s = list(params["crypto_currencies"]), seconds(params["window"])
+    coins, w_s = keyset(map(str, params["crypto_currencies"])), seconds(params["window"])
     cap = int(inspect.signature(owner_keys).parameters["max_accounts_per_name"].default)
     legs = ["timestamp", "sender", "receiver", "amount", "currency", "channel", "status"]
 
     def kinds(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:  # (stablecoin credit, fiat payment) over the floor
         v = local_amounts(c, currency, fx)
         ok = completed(c) & np.isfinite(v) & (v >= floor)
-        listed = c["currency"].astype(str).isin(coins).to_numpy(dtype=bool)
-        crypto = (c["channel"].astype(object).fillna("") == "crypto").to_numpy(dtype=bool) | listed
+        listed = isin(c["currency"], coins)
+        crypto = (c["channel"] == "crypto").fillna(False).to_numpy(dtype=bool) | listed
         return ok & listed, ok & ~crypto
 
     def secs(c: pd.DataFrame) -> np.ndarray:
@@ -123,7 +124,7 @@ def _gather(
     for c in chunks(scan, legs):
         coin = kinds(c)[0]
         times.append(secs(c)[coin])
-        involved.update(c["receiver"].astype(str)[coin])
+        involved.update(c["receiver"][coin].astype(str))
     ct = np.sort(np.concatenate(times)) if times else np.zeros(0, dtype="int64")
     if len(ct) == 0:
         return kept_rows([])
@@ -137,17 +138,18 @@ def _gather(
     for c in chunks(scan, legs):
         fiat = payments(c)[1]
         n_fiat += int(fiat.sum())
-        involved.update(c["sender"].astype(str)[fiat])
-        involved.update(c["receiver"].astype(str)[fiat])
+        involved.update(c["sender"][fiat].astype(str))
+        involved.update(c["receiver"][fiat].astype(str))
     if n_fiat == 0:
         return kept_rows([])
+    mine = keyset(involved)
     fold = BoundedCache(_name_key)
     names: set[str] = set()
     for c in chunks(scan, ["sender", "receiver", "sender_name", "receiver_name", "status"]):
         ok = completed(c)
         for side in ("sender", "receiver"):
-            mine = ok & isin(c[side], involved)
-            names.update(k for k in fold.map(c[f"{side}_name"][mine].astype(object)) if k is not None)
+            held = c[f"{side}_name"][ok & isin(c[side], mine)]
+            names.update(k for k in fold.map(held) if k is not None)
     ctx = owner_keys(kept_rows([]), accounts, parties, max_accounts_per_name=sys.maxsize)
     ctx = ctx[ctx["account"].isin(involved) & ctx["owner"].astype(str).str.startswith("name:")]
     names.update(ctx["owner"])
@@ -157,13 +159,13 @@ def _gather(
         coin, fiat = payments(c)
         keep = coin | fiat
         if names:
-            keep[_witnesses(c, names, involved, holders, fold, cap)] = True
+            keep[_witnesses(c, names, mine, holders, fold, cap)] = True
         parts.append(c[keep])
     return kept_rows(parts)
 
 
 def _witnesses(
-    c: pd.DataFrame, names: set[str], involved: set[str], holders: dict[str, set[str]], fold: BoundedCache, cap: int
+    c: pd.DataFrame, names: set[str], involved: pa.Array, holders: dict[str, set[str]], fold: BoundedCache, cap: int
 ) -> np.ndarray:
     """Positions of rows of `c` that show a new (account, name) pair needed by :func:`owner_keys`.
 
@@ -173,20 +175,26 @@ def _witnesses(
     ok = completed(c)
     found = []
     for side in ("sender", "receiver"):
-        key = fold.map(c[f"{side}_name"].astype(object))
-        mine = ok & key.isin(names).to_numpy(dtype=bool)
-        pos = np.flatnonzero(mine)
+        key = fold.map(c[f"{side}_name"])
+        pos = np.flatnonzero(ok & key.isin(names).to_numpy(dtype=bool))
+        acct = c[side].iloc[pos]
         found.append(
-            pd.DataFrame({"pos": pos, "acct": c[side].astype(str).to_numpy()[pos], "name": key.to_numpy()[pos]})
+            pd.DataFrame(
+                {
+                    "pos": pos,
+                    "acct": acct.astype(str).to_numpy(),
+                    "name": key.to_numpy()[pos],
+                    "mine": isin(acct, involved),
+                }
+            )
         )
     # in row order (sender before receiver), so that the witnesses chosen do not depend on chunk boundaries
     e = pd.concat(found, ignore_index=True).sort_values("pos", kind="stable").drop_duplicates(["acct", "name"])
     e = e[[a not in holders.get(n, ()) for a, n in zip(e["acct"], e["name"], strict=True)]]
     if e.empty:
         return np.zeros(0, dtype="int64")
-    inv = e["acct"].isin(involved)
     quota = e["name"].map(lambda n: cap + 1 - len(holders.get(n, ())))
-    take = e[inv | (e.groupby("name").cumcount() < quota)]  # new pairs before it, of any account, count
+    take = e[e["mine"] | (e.groupby("name").cumcount() < quota)]  # new pairs before it, of any account, count
     for a, n in zip(take["acct"], take["name"], strict=True):
         holders.setdefault(n, set()).add(a)
     return np.asarray(take["pos"].to_numpy(), dtype="int64")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from finintel.detect._alerts import make_alerts
 from finintel.detect._registry import Scan, register
-from finintel.detect._streams import chunks, completed, isin, kept_rows
+from finintel.detect._streams import chunks, completed, isin, kept_rows, keyset
 from finintel.detect._windows import seconds, span_text
 from finintel.detect.watchlist import normalize_name
 
@@ -48,8 +48,8 @@ def _gather(
     >>> _gather(lambda columns=None: iter([tx]), params, parties=parties, accounts=accounts)["tx_id"].tolist()
     ['t1']
     """
-    linked = _linked(accounts, parties, params["kinds"], int(params["max_sharing"]))
-    if not linked:
+    linked = keyset(_linked(accounts, parties, params["kinds"], int(params["max_sharing"])))
+    if len(linked) == 0:
         return kept_rows([])
     parts = [c[completed(c) & (isin(c["sender"], linked) | isin(c["receiver"], linked))] for c in chunks(scan)]
     return kept_rows(parts)
