@@ -91,18 +91,20 @@ def _gather(
 ) -> pd.DataFrame:
     """The rows :func:`fiat_crypto_offramp` can use, streamed from a case in four passes (bounded memory).
 
-    1. stablecoin credits that reach the value floor (timestamps and wallets kept);
-    2. fiat payments that reach the floor and are followed by such a credit within `window`; their payers
-       and counterparties, with the wallets, are the accounts whose holders matter;
-    3. (names only) the folded names those accounts carry on any transfer, plus their names in the
-       `accounts`/`parties` frames;
-    4. keeps the credits, the payments, every transfer carrying one of those names for one of those
-       accounts, and for each such name transfers of up to ``max_accounts_per_name + 1`` other accounts
-       holding it: enough for :func:`owner_keys` to link the same holders and drop the same common names.
+    1. stablecoin credits that reach the value floor: their times and wallets;
+    2. fiat payments that reach the floor and are followed by such a credit within `window`: their payers;
+    3. (keys and names only) the holders of those wallets and payers, as :func:`owner_keys` sees them
+       (folded names on any transfer, the `accounts`/`parties` frames). A payment can only pair with a
+       credit through a holder of both its payer and the wallet, so only payers sharing a holder with some
+       wallet matter, and only the names shared that way;
+    4. keeps every such credit (the window test reads them all), the payments of those payers, and, for
+       each shared name, one transfer per account carrying it until ``max_accounts_per_name + 1``
+       accounts are seen: then :func:`owner_keys` links the same holders and drops the same common names
+       (a name on at most that many accounts has all of them kept; on more, it is common either way).
 
-    Memory: the credit timestamps, the account and name sets and the kept rows. A case where most
-    accounts of the payments carry names keeps those names' rows; the payments and credits themselves
-    are kept whole.
+    Memory: the credit times, the sets of wallets, payers and their holders, and the kept rows. The
+    payments kept are those of payers linked by name or party to a wallet; on a case where most payers
+    and wallets share names that is most payments over the floor.
     """
     currency, fx = params["currency"], params["fx_to_local"]
     floor = float(params["reporting_threshold"]) * float(params["min_value_share"])
@@ -120,11 +122,11 @@ def _gather(
     def secs(c: pd.DataFrame) -> np.ndarray:
         return np.asarray(c["timestamp"].to_numpy(dtype="datetime64[us]").astype("int64") // 1_000_000)
 
-    times, involved = [], set()
+    times, wallets, payers = [], set(), set()
     for c in chunks(scan, legs):
         coin = kinds(c)[0]
         times.append(secs(c)[coin])
-        involved.update(c["receiver"][coin].astype(str))
+        wallets.update(c["receiver"][coin].astype(str))
     ct = np.sort(np.concatenate(times)) if times else np.zeros(0, dtype="int64")
     if len(ct) == 0:
         return kept_rows([])
@@ -134,69 +136,62 @@ def _gather(
         ft = secs(c)
         return coin, fiat & (np.searchsorted(ct, ft + w_s, side="right") > np.searchsorted(ct, ft, side="left"))
 
-    n_fiat = 0
     for c in chunks(scan, legs):
-        fiat = payments(c)[1]
-        n_fiat += int(fiat.sum())
-        involved.update(c["sender"][fiat].astype(str))
-        involved.update(c["receiver"][fiat].astype(str))
-    if n_fiat == 0:
+        payers.update(c["sender"][payments(c)[1]].astype(str))
+    if not payers:
         return kept_rows([])
-    mine = keyset(involved)
     fold = BoundedCache(_name_key)
-    names: set[str] = set()
-    for c in chunks(scan, ["sender", "receiver", "sender_name", "receiver_name", "status"]):
-        ok = completed(c)
-        for side in ("sender", "receiver"):
-            held = c[f"{side}_name"][ok & isin(c[side], mine)]
-            names.update(k for k in fold.map(held) if k is not None)
-    ctx = owner_keys(kept_rows([]), accounts, parties, max_accounts_per_name=sys.maxsize)
-    ctx = ctx[ctx["account"].isin(involved) & ctx["owner"].astype(str).str.startswith("name:")]
-    names.update(ctx["owner"])
-    holders: dict[str, set[str]] = {}  # name -> accounts seen carrying it in kept rows
+    held = _holders(scan, keyset(wallets | payers), fold, accounts, parties)
+    wallet_owners = set(held.loc[held["account"].isin(wallets), "owner"])
+    shared = held[held["account"].isin(payers) & held["owner"].isin(wallet_owners)]
+    linked = keyset(shared["account"])
+    names = {o for o in shared["owner"] if str(o).startswith("name:")}
+    seen: dict[str, set[str]] = {}  # shared name -> accounts kept carrying it
     parts = []
     for c in chunks(scan):
         coin, fiat = payments(c)
-        keep = coin | fiat
+        keep = coin | (fiat & isin(c["sender"], linked))
         if names:
-            keep[_witnesses(c, names, mine, holders, fold, cap)] = True
+            keep[_witnesses(c, names, seen, fold, cap)] = True
         parts.append(c[keep])
     return kept_rows(parts)
 
 
-def _witnesses(
-    c: pd.DataFrame, names: set[str], involved: pa.Array, holders: dict[str, set[str]], fold: BoundedCache, cap: int
-) -> np.ndarray:
-    """Positions of rows of `c` that show a new (account, name) pair needed by :func:`owner_keys`.
+def _holders(
+    scan: Scan, accts: pa.Array, fold: BoundedCache, accounts: pd.DataFrame | None, parties: pd.DataFrame | None
+) -> pd.DataFrame:
+    """``(account, owner)`` of the accounts `accts`: every folded name they carry, and their context holders."""
+    found = [owner_keys(kept_rows([]), accounts, parties, max_accounts_per_name=sys.maxsize)]
+    for c in chunks(scan, ["sender", "receiver", "sender_name", "receiver_name", "status"]):
+        ok = completed(c)
+        for side in ("sender", "receiver"):
+            mine = ok & isin(c[side], accts)
+            pairs = pd.DataFrame({"account": c[side][mine].astype(str), "owner": fold.map(c[f"{side}_name"][mine])})
+            found.append(pairs.dropna().drop_duplicates())
+    out = pd.concat(found, ignore_index=True)
+    return out[isin(out["account"], accts)].drop_duplicates()
 
-    Every pair of an involved account is needed; other accounts only until a name has been seen on
-    ``cap + 1`` accounts (then it is a common name either way). Updates `holders`.
-    """
+
+def _witnesses(c: pd.DataFrame, names: set[str], seen: dict[str, set[str]], fold: BoundedCache, cap: int) -> np.ndarray:
+    """Positions of rows of `c` showing an account with one of `names` not yet seen, while that name is
+    on at most `cap` seen accounts (in row order, sender before receiver: chunk boundaries do not matter).
+    Updates `seen`."""
     ok = completed(c)
     found = []
     for side in ("sender", "receiver"):
         key = fold.map(c[f"{side}_name"])
         pos = np.flatnonzero(ok & key.isin(names).to_numpy(dtype=bool))
-        acct = c[side].iloc[pos]
         found.append(
-            pd.DataFrame(
-                {
-                    "pos": pos,
-                    "acct": acct.astype(str).to_numpy(),
-                    "name": key.to_numpy()[pos],
-                    "mine": isin(acct, involved),
-                }
-            )
+            pd.DataFrame({"pos": pos, "acct": c[side].iloc[pos].astype(str).to_numpy(), "name": key.to_numpy()[pos]})
         )
-    # in row order (sender before receiver), so that the witnesses chosen do not depend on chunk boundaries
     e = pd.concat(found, ignore_index=True).sort_values("pos", kind="stable").drop_duplicates(["acct", "name"])
-    e = e[[a not in holders.get(n, ()) for a, n in zip(e["acct"], e["name"], strict=True)]]
+    e = e[[a not in seen.get(n, ()) for a, n in zip(e["acct"], e["name"], strict=True)]]
     if e.empty:
         return np.zeros(0, dtype="int64")
-    quota = e["name"].map(lambda n: cap + 1 - len(holders.get(n, ())))
-    take = e[e["mine"] | (e.groupby("name").cumcount() < quota)]  # new pairs before it, of any account, count
+    room = e["name"].map(lambda n: cap + 1 - len(seen.get(n, ())))
+    take = e[e.groupby("name").cumcount() < room]
     for a, n in zip(take["acct"], take["name"], strict=True):
-        holders.setdefault(n, set()).add(a)
+        seen.setdefault(n, set()).add(a)
     return np.asarray(take["pos"].to_numpy(), dtype="int64")
 
 
