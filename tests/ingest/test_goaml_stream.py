@@ -231,3 +231,32 @@ def test_other_readers_come_as_one_batch(tmp_path):
 def test_batch_rows_must_be_positive():
     with pytest.raises(ValueError, match="at least 1"):
         list(read_batches(STR, batch_rows=0))
+
+
+def test_metadata_written_after_the_first_batch_is_reported(tmp_path):
+    base = write_report(tmp_path / "r.xml", 5).read_text(encoding="utf-8").replace("<reason>mule accounts</reason>", "")
+    # not goAML's order: <reason> after the transactions is read from the end of the file, like report_indicators
+    end = tmp_path / "end.xml"
+    end.write_text(base.replace("</report>", "<reason>late</reason></report>"), encoding="utf-8")
+    batches = list(read_batches(end, batch_rows=2))
+    reports = [json.loads(a)["report"] for b in batches for a in b.transactions["attributes"]]
+    assert len(reports) == 5 and all(
+        r["reason"] == "late" and r["report_indicators"] == ["RI01", "TF02"] for r in reports
+    )
+    assert "batches" not in batches[-1].report
+    # between the transactions (after the first batch left): in the report, and said to be missing from the rows
+    mid = tmp_path / "mid.xml"
+    mid.write_text(
+        base.replace(
+            "<transaction><transactionnumber>T4<", "<reason>late</reason>\n<transaction><transactionnumber>T4<"
+        )
+    )
+    batches = list(read_batches(mid, batch_rows=2))
+    reports = [json.loads(a)["report"] for b in batches for a in b.transactions["attributes"]]
+    assert len(reports) == 5 and all("reason" not in r and r["report_indicators"] == ["RI01", "TF02"] for r in reports)
+    assert batches[-1].report["report"]["reason"] == "late"
+    assert "missing from the attributes" in batches[-1].report["batches"]
+    whole = fi.read(mid)  # read whole, every row has it
+    assert (
+        "batches" not in whole.report and json.loads(whole.transactions["attributes"][0])["report"]["reason"] == "late"
+    )
