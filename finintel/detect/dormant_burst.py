@@ -39,16 +39,18 @@ def dormant_burst(
     fx_to_local: Mapping[str, float] | None = None,
     min_counterparties: int = 8,
     min_pass_through: float = 0.8,
+    first_seen_as_new: bool = False,
     accounts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Flag accounts that wake up after a long silence, or are new, and at once pass large value through many hands.
 
     For every account (either side of a transfer) the gap since its previous transfer is measured. A
     *wake-up* is a transfer after at least `dormant` of silence. A *new* account is one whose first
-    transfer comes within `dormant` of its KYC opening date (`accounts`, column ``opened``); for an account
-    without one, whose first transfer comes at least `dormant` after the ledger starts (earlier first
-    appearances may just be the start of the export). An account that KYC shows was opened long before
-    its first transfer in the ledger is neither: its earlier life is simply outside the export.
+    transfer comes within `dormant` of its KYC opening date (`accounts`, column ``opened``). An account
+    without an opening date that is first seen late in the ledger is not known to be new: statements in a
+    case file show a counterparty from its first dealing with the subjects, not from its opening (with
+    `first_seen_as_new`, one first seen at least `dormant` after the ledger starts is taken as new, for
+    complete exports of a provider).
 
     What the account moves in and out during `burst_window` from there is a burst when
 
@@ -86,6 +88,9 @@ def dormant_burst(
     min_pass_through : float, default 0.8
         How balanced money in and money out of the burst must be, as the smaller over the larger, for a burst
         with fewer counterparties.
+    first_seen_as_new : bool, default False
+        Without a KYC opening date, take an account first seen at least `dormant` after the ledger starts
+        as new (right for a provider's complete export, wrong for a case file of statements).
     accounts : pandas.DataFrame, optional
         The canonical accounts frame (KYC); its ``opened`` dates decide which accounts are new.
 
@@ -138,7 +143,7 @@ def dormant_burst(
     is_first = np.zeros(len(b.t), dtype=bool)
     is_first[b.start] = True
     wake = ~is_first & (gap >= d_s)
-    new = is_first & _is_new(b, t0, d_s, accounts)
+    new = is_first & _is_new(b, t0, d_s, accounts, first_seen_as_new)
     cand = np.flatnonzero(wake | new)
     end = leading_end(b, w_s)[cand]
     burst = range_sum(value, cand, end)
@@ -164,9 +169,9 @@ def dormant_burst(
     return make_alerts("dormant_burst", rows)
 
 
-def _is_new(b: Blocks, t0: int, dormant_s: int, accounts: pd.DataFrame | None) -> np.ndarray:
+def _is_new(b: Blocks, t0: int, dormant_s: int, accounts: pd.DataFrame | None, first_seen: bool) -> np.ndarray:
     """Per sorted leg: is this account new at that time (KYC opening date, else first seen well after the start)."""
-    seen_late = b.t - t0 >= dormant_s
+    seen_late = (b.t - t0 >= dormant_s) & first_seen
     if accounts is None or "opened" not in accounts.columns or accounts.empty:
         return np.asarray(seen_late)
     opened = accounts.dropna(subset=["opened"]).drop_duplicates("account").set_index("account")["opened"]

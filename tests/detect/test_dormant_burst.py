@@ -19,10 +19,13 @@ def test_new_account_after_ledger_start() -> None:
         ("mule", "d", 5_500, "2024-05-03"),
         ("mule", "e", 400, "2024-05-20"),
     ]
-    # c, d and e are new too, but money only went one way through them: the mule received and sent on
-    alerts = dormant_burst(_usd(rows))
+    # without KYC nothing says the mule is new rather than first met by the others in May
+    assert dormant_burst(_usd(rows)).empty
+    # in a provider's complete export, first seen is opened; c, d and e are new too, but money only went
+    # one way through them: the mule received and sent on
+    alerts = dormant_burst(_usd(rows), first_seen_as_new=True)
     assert alerts["entity"].tolist() == ["mule"]
-    alerts = dormant_burst(_usd(rows), min_value_share=1.0)
+    alerts = dormant_burst(_usd(rows), min_value_share=1.0, first_seen_as_new=True)
     assert alerts["entity"].tolist() == ["mule"]
     assert alerts.at[0, "variant"] == "new" and alerts.at[0, "burst_value"] == 11_500.0
     assert (alerts.at[0, "received"], alerts.at[0, "sent"], alerts.at[0, "n_counterparties"]) == (6_000, 5_500, 2)
@@ -46,13 +49,13 @@ def test_kyc_opening_date_decides_what_is_new() -> None:
     # and a new account counts from its opening, not from the start of the export
     early = [("c", "mule", 6_000, "2024-01-02"), ("mule", "d", 5_500, "2024-01-03"), ("a", "b", 1, "2024-01-01")]
     opened["opened"] = pd.to_datetime(["2023-12-20"], utc=True)
-    assert dormant_burst(_usd(early)).empty
+    assert dormant_burst(_usd(early), first_seen_as_new=True).empty
     assert dormant_burst(_usd(early), accounts=opened)["entity"].tolist() == ["mule"]
 
 
 def test_accounts_first_seen_near_ledger_start_are_not_new() -> None:
     rows = [("a", "b", 50_000, "2024-01-01"), ("b", "c", 49_000, "2024-01-02")]
-    assert dormant_burst(_usd(rows)).empty
+    assert dormant_burst(_usd(rows), first_seen_as_new=True).empty
 
 
 def test_wake_up_paying_many_counterparties() -> None:

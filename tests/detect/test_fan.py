@@ -133,3 +133,15 @@ def test_slow_fan_in_must_stand_out_from_the_account_s_own_rate() -> None:
     alerts = fan_in(tx, slow_ratio=0.3, significance=1.0)
     assert alerts["variant"].tolist() == ["slow"] and alerts.at[0, "n_counterparties"] == 12
     assert alerts.at[0, "usual"] == pytest.approx(180 * 30 / 148, rel=0.02)
+
+
+def test_slow_collection_account_with_eleven_payers() -> None:
+    # a new wallet paid once each by 11 strangers over 23 days, and by nobody else
+    rows = [("x", "y", 1, "2024-01-01")]
+    rows += [(f"s{i}", "hub", 6_000, pd.Timestamp("2024-02-20 09:00") + pd.Timedelta(hours=50 * i)) for i in range(11)]
+    alerts = fan_in(transactions(rows))
+    assert alerts[["entity", "variant", "n_counterparties", "usual"]].values.tolist() == [["hub", "slow", 11, 0.0]]
+    assert alerts.at[0, "total"] == 66_000
+    # 0.6 * (0.6 + 0.4 * (11 / 10 - 1))
+    assert alerts.at[0, "score"] == pytest.approx(0.384)
+    assert fan_in(transactions(rows), slow_min_counterparties=12).empty
