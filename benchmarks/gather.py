@@ -167,6 +167,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=1_000_000)
     ap.add_argument("--detectors", default=",".join(DETECTORS))
+    ap.add_argument("--modes", default="whole,gather", help="whole (baseline) and/or gather")
     ap.add_argument("--chunk", type=lambda s: int(s.replace("_", "")), default=1_000_000, help="rows per scanned batch")
     ap.add_argument("--child", nargs=3, metavar=("CASE", "DETECTOR", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -178,7 +179,7 @@ def main() -> None:
     print(f"case of {args.rows:,} transactions ready in {time.perf_counter() - t0:.1f} s: {case_dir}")
     for name in args.detectors.split(","):
         res = {}
-        for mode in ("whole", "gather"):
+        for mode in args.modes.split(","):
             cmd = [sys.executable, __file__, "--child", str(case_dir), name, mode, "--chunk", str(args.chunk)]
             out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
             res[mode] = r = json.loads(out.stdout.strip().splitlines()[-1])
@@ -186,6 +187,8 @@ def main() -> None:
                 f"{name:<20} {mode:<6} {r['seconds']:7.1f} s  peak {r['peak_gb']:5.2f} GB  "
                 f"{r['rows']:>11,} rows  {len(r['alerts']):>6,} alerts"
             )
+        if set(res) != {"whole", "gather"}:
+            continue
         w, g = res["whole"], res["gather"]
         print(
             f"{name:<20} gather/whole: time {g['seconds'] / w['seconds']:.2f}, peak {g['peak_gb'] / w['peak_gb']:.2f}, "

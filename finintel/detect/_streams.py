@@ -38,7 +38,7 @@ def completed(chunk: pd.DataFrame) -> np.ndarray:
 
 def keyset(keys: Iterable[str]) -> pa.Array:
     """Account keys as an Arrow array, for :func:`isin` (build it once per pass, not per chunk)."""
-    return pa.array(sorted(set(keys)), type=pa.large_string())
+    return pa.array(list(set(keys)), type=pa.large_string())
 
 
 def isin(values: pd.Series, keys: pa.Array) -> np.ndarray:

@@ -40,7 +40,8 @@ def assert_exact(name: str, tx: pd.DataFrame, size: int = 500, profile: str = "K
     """Same alerts (every column: ids, evidence, scores, reasons) on the gathered rows as on `tx`; returns them."""
     det = fi.detect.get(name)
     kept = gathered(name, tx, size, profile, **ctx)
-    assert kept["tx_id"].is_unique
+    assert kept["tx_id"].is_unique and set(kept["tx_id"]) <= set(tx["tx_id"])
+    assert list(kept.columns) == list(tx.columns) and (kept["status"].fillna("completed") == "completed").all()
     whole = det(tx, profile=profile, **ctx)
     pd.testing.assert_frame_equal(det(kept, profile=profile, **ctx), whole)
     return kept
@@ -167,6 +168,19 @@ def test_fiat_crypto_offramp_common_names_are_decided_as_on_the_whole_frame(name
     # the payment and the credit (which show A's and W's names) and at most 5 - 2 = 3 namesakes; not W's
     # later small transfer (its name is already shown) nor the 200 noise rows
     assert len(kept) == 2 + min(namesakes, 3)
+
+
+def test_fiat_crypto_offramp_keeps_only_payers_sharing_a_holder_with_a_wallet() -> None:
+    # 30 large payments followed by the credit, from payers whose names no wallet carries: never pairable
+    big = [{"sender": f"msisdn:+2547110{i:05d}", "receiver": C, "amount": 200_000.0, "timestamp": "2024-05-01 09:00",
+            "sender_name": f"Payer Number{chr(65 + i % 26)}{i}", "channel": "mobile_money"} for i in range(30)]  # fmt: skip
+    tx = transactions([*big, *_offramp(0, noise=20).drop(columns="tx_id").to_dict("records")])
+    kept = assert_exact("fiat_crypto_offramp", tx, size=9)
+    # A's payment and the credit to W (both named John Kamau), not the 30 payments nor the noise
+    assert sorted(kept["sender"]) == sorted([A, "trx:TTrader"])
+    accounts = pd.DataFrame({"account": [W, "msisdn:+254711000003"], "party_id": ["P7", "P7"]})
+    kept = assert_exact("fiat_crypto_offramp", tx, size=9, accounts=accounts)  # one payer is W's holder
+    assert sorted(kept["sender"]) == sorted([A, "msisdn:+254711000003", "trx:TTrader"])
 
 
 def test_fiat_crypto_offramp_names_from_the_accounts_frame() -> None:
