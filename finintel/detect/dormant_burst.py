@@ -143,7 +143,8 @@ def dormant_burst(
     is_first = np.zeros(len(b.t), dtype=bool)
     is_first[b.start] = True
     wake = ~is_first & (gap >= d_s)
-    new = is_first & _is_new(b, t0, d_s, accounts, first_seen_as_new)
+    is_new, opened_s = _is_new(b, t0, d_s, accounts, first_seen_as_new)
+    new = is_first & is_new
     cand = np.flatnonzero(wake | new)
     end = leading_end(b, w_s)[cand]
     burst = range_sum(value, cand, end)
@@ -162,24 +163,34 @@ def dormant_burst(
         through = min(got, sent) > 0 and min(got, sent) >= min_pass_through * max(got, sent)
         if n_cp < min_counterparties and not through:
             continue
-        facts = Burst(bool(new[i]), int(gap[i]), float(bv), float(base), n_cp, got, sent, through)
+        opened = pd.Timestamp(int(opened_s[i]), unit="s", tz="UTC") if opened_s[i] >= 0 else None
+        facts = Burst(bool(new[i]), int(gap[i]), float(bv), float(base), n_cp, got, sent, through, opened)
         rows.append(
             _alert(str(b.keys[b.code[i]]), tx.iloc[np.unique(legs % n)], facts, floor, ratio, burst_window, currency)
         )
     return make_alerts("dormant_burst", rows)
 
 
-def _is_new(b: Blocks, t0: int, dormant_s: int, accounts: pd.DataFrame | None, first_seen: bool) -> np.ndarray:
-    """Per sorted leg: is this account new at that time (KYC opening date, else first seen well after the start)."""
+def _is_new(
+    b: Blocks, t0: int, dormant_s: int, accounts: pd.DataFrame | None, first_seen: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per sorted leg: is the account new then, and its KYC opening time (seconds; -1 when unknown)."""
     seen_late = (b.t - t0 >= dormant_s) & first_seen
+    opened_s = np.full(len(b.t), -1, dtype="int64")
     if accounts is None or "opened" not in accounts.columns or accounts.empty:
-        return np.asarray(seen_late)
-    opened = accounts.dropna(subset=["opened"]).drop_duplicates("account").set_index("account")["opened"]
+        return np.asarray(seen_late), opened_s
+    opened = pd.Series(
+        pd.to_datetime(accounts["opened"], utc=True, errors="coerce").to_numpy(), index=accounts["account"]
+    )
+    opened = opened[opened.notna() & ~opened.index.duplicated()]
     at = pd.Series(b.keys).map(opened)
-    known = at.notna().to_numpy()[b.code]
-    opened_s = time_seconds(pd.to_datetime(at.fillna(pd.Timestamp(0, tz="UTC")), utc=True))[b.code]
+    known_key = at.notna().to_numpy()
+    secs = np.full(len(b.keys), -1, dtype="int64")
+    secs[known_key] = time_seconds(pd.Series(pd.DatetimeIndex(at[known_key]).as_unit("us")))
+    opened_s = secs[b.code]
+    known = known_key[b.code]
     # with a KYC opening date, an account is new when its first transfer comes within `dormant` of it
-    return np.where(known, b.t - opened_s < dormant_s, seen_late)
+    return np.where(known, b.t - opened_s < dormant_s, seen_late), np.where(known, opened_s, -1)
 
 
 @dataclass(frozen=True)
@@ -194,6 +205,7 @@ class Burst:
     received: float
     sent: float
     pass_through: bool
+    opened: pd.Timestamp | None
 
 
 def _alert(
@@ -213,7 +225,8 @@ def _alert(
     )
     score = 0.55 + 0.25 * float(np.log10(max(f.value, floor) / floor)) if floor > 0 else 1.0
     if f.is_new:
-        reason = f"A new account (first transfer on {ev['timestamp'].min():%Y-%m-%d}) {moved}."
+        kyc = f"opened on {f.opened:%Y-%m-%d}, " if f.opened is not None else ""
+        reason = f"A new account ({kyc}first transfer on {ev['timestamp'].min():%Y-%m-%d}) {moved}."
     else:
         times = f.value / f.baseline if f.baseline > 0 else float("inf")
         if times >= 10 * ratio:

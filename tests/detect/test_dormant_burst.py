@@ -45,7 +45,12 @@ def test_kyc_opening_date_decides_what_is_new() -> None:
     assert dormant_burst(_usd(rows), accounts=opened).empty
     # opened ten days before its first transfer: new, even though the ledger starts in January
     opened["opened"] = pd.to_datetime(["2024-04-21"], utc=True)
-    assert dormant_burst(_usd(rows), accounts=opened)["variant"].tolist() == ["new"]
+    alerts = dormant_burst(_usd(rows), accounts=opened)
+    assert alerts["variant"].tolist() == ["new"]
+    assert alerts.at[0, "reason"].startswith("A new account (opened on 2024-04-21, first transfer on 2024-05-01) moved")
+    # a naive opening date (no zone) reads as UTC; an account missing from KYC is not new
+    naive = pd.DataFrame({"account": ["mule", "zz"], "opened": [pd.Timestamp("2024-04-21"), pd.NaT]})
+    assert dormant_burst(_usd(rows), accounts=naive)["entity"].tolist() == ["mule"]
     # and a new account counts from its opening, not from the start of the export
     early = [("c", "mule", 6_000, "2024-01-02"), ("mule", "d", 5_500, "2024-01-03"), ("a", "b", 1, "2024-01-01")]
     opened["opened"] = pd.to_datetime(["2023-12-20"], utc=True)
