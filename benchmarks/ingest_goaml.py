@@ -17,6 +17,11 @@ Run::
 
     python benchmarks/ingest_goaml.py --mb 200
     python benchmarks/ingest_goaml.py --mb 400 --mode read
+
+Measured (2 shared cores, load 5-7, so rows/s are of CPU time and noisy), peak RSS
+of ``Case.ingest``: before batching (one frame per file) 605 MB at 200 MB and 908 MB
+at 400 MB; with batches of 20 000 rows 286 MB at 200 MB, 286 MB at 400 MB and
+306 MB at 1000 MB (768 676 transactions). ``--mode read`` at 200 MB: 472 MB.
 """
 
 from __future__ import annotations

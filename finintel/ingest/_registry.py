@@ -32,11 +32,13 @@ from finintel.errors import InputError, UnknownFormatError
 from finintel.schema import frames as F
 
 __all__ = [
+    "BATCH_ROWS",
     "Frames",
     "Reader",
     "available_readers",
     "concat_frames",
     "file_sha256",
+    "finished_batches",
     "read",
     "read_batches",
     "read_head",

@@ -1,7 +1,10 @@
 """Reader for goAML XML reports (UNODC; STR, SAR, CTR, activity reports; schema 4.x-5.x).
 
-The file is streamed (lxml ``iterparse``, elements cleared as they are read), so memory
-stays bounded by the output frames, not the file. Each ``<transaction>`` becomes one
+The file is streamed (lxml ``iterparse``, elements cleared as they are read).
+:func:`read_goaml` (``fi.read``) returns the whole file's frames; :func:`iter_goaml`,
+which ``Case.ingest`` uses, hands them out in batches, so ingesting a file of any size
+needs one batch of memory (measured: 306 MB peak for a 1 GB report, see
+``benchmarks/ingest_goaml.py``). Each ``<transaction>`` becomes one
 row from its sender to its receiver:
 
 * bi-party form: ``t_from``/``t_from_my_client`` -> ``t_to``/``t_to_my_client``, each
@@ -108,7 +111,9 @@ def iter_goaml(
     """A goAML report read in batches of at most `batch_rows` transactions (see :func:`read_goaml`).
 
     Memory is bounded by one batch plus the ids met so far (transactions, parties,
-    accounts), whatever the file's size: each party and account comes once, in the
+    accounts; 8 bytes each once a batch has left, see
+    :class:`~finintel.ingest._goaml_ids.IdSet`), whatever the file's size: each party
+    and account comes once, in the
     batch where it is first met; a transaction number repeated anywhere in the file
     gets the same ``#L<line>`` tx_id as in one read. Rejected transactions count
     towards a batch. ``report_indicators``, which goAML writes after the
