@@ -4,6 +4,8 @@ Layout::
 
     case/
       manifest/part-<sha>.parquet       one row per ingested file (written last: the commit point)
+      index/tx-<sha>.parquet            sorted 8-byte hashes of that file's tx_ids (duplicate check
+                                        reads only the files whose index may hold a new id)
       transactions/part-<sha>.parquet   rows of that file in the canonical schema
       parties/ accounts/ rejects/       the same, per file
       alerts/alerts.parquet             the latest screening run (replaced by each run)
@@ -27,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,7 +74,7 @@ class Case:
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
             raise InputError("a case store must be a folder, and this is a file", path=str(self.path))
-        for name in (*_DATASETS, "manifest", "alerts"):
+        for name in (*_DATASETS, "manifest", "alerts", "index"):
             (self.path / name).mkdir(parents=True, exist_ok=True)
 
     def __repr__(self) -> str:
@@ -202,9 +205,11 @@ class Case:
             "parties": 0,
             "accounts": 0,
         }
+        hashes: list[np.ndarray] = []
         try:
             for frames in batches:
                 frames = self._drop_known(frames)
+                hashes.append(_tx_hash(frames.transactions["tx_id"]))
                 for name, writer in writers.items():
                     writer.write(getattr(frames, name))
                 entry.update(file=frames.path, format=frames.format, reader_version=frames.reader_version)
@@ -215,6 +220,10 @@ class Case:
                 entry["accounts"] += len(frames.accounts)
                 if stored is not None:
                     stored.append(frames)
+            _atomic_write(
+                pa.table({"h": np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, np.uint64)}),
+                self.path / "index" / f"tx-{key}.parquet",
+            )
             for writer in writers.values():
                 writer.close()
         except BaseException:
@@ -237,14 +246,36 @@ class Case:
         files = self._committed("transactions")
         if not files:
             return frames
-        # the scan streams the committed tx_id column row group by row group and keeps only
-        # the ids of this batch; file and row are read only for the ids that repeat
+        # Each committed file has a sorted index of 8-byte hashes of its tx_ids: only files whose
+        # index holds one of this batch's hashes are read (cases from before the index: all).
+        h = _tx_hash(tx["tx_id"])
+        maybe = np.zeros(len(h), dtype=bool)
+        suspects = []
+        for f in files:
+            index = self.path / "index" / f"tx-{Path(f).name[len('part-') : -len('.parquet')]}.parquet"
+            if not index.exists():
+                suspects.append(f)
+                maybe[:] = True
+                continue
+            known_h = pq.read_table(index, columns=["h"]).column("h").to_numpy()
+            if not len(known_h):
+                continue
+            pos = np.minimum(np.searchsorted(known_h, h), len(known_h) - 1)
+            match = known_h[pos] == h
+            if match.any():
+                suspects.append(f)
+                maybe |= match
+        if not suspects:
+            return frames
+        # the scan streams the suspect files' tx_id column and keeps only the ids of this batch
+        # that may repeat; file and row are read only for the ids that do
         ids = pa.array(tx["tx_id"].array, from_pandas=True)
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
         ids = ids.cast(pa.string())
-        data = ds.dataset(files, schema=F.TRANSACTIONS.schema, format="parquet")
-        known_ids = data.to_table(columns=["tx_id"], filter=pc.field("tx_id").isin(ids)).column("tx_id")
+        data = ds.dataset(suspects, schema=F.TRANSACTIONS.schema, format="parquet")
+        probe = ids if maybe.all() else pc.filter(ids, pa.array(maybe))
+        known_ids = data.to_table(columns=["tx_id"], filter=pc.field("tx_id").isin(probe)).column("tx_id")
         if not len(known_ids):
             return frames
         hit_arr = pc.fill_null(pc.is_in(ids, value_set=known_ids.combine_chunks()), False)
@@ -393,6 +424,15 @@ class _PartWriter:
             finally:
                 self.writer = None
         self.tmp.unlink(missing_ok=True)
+
+
+_HASH_KEY = "finintel-tx-index"[:16].ljust(16, "0")
+
+
+def _tx_hash(tx_ids: pd.Series) -> np.ndarray:
+    """64-bit hashes of transaction ids (fixed key: the same in every process and version)."""
+    values = np.asarray(tx_ids.astype(object).to_numpy(dtype=object))
+    return np.asarray(pd.util.hash_array(values, hash_key=_HASH_KEY, categorize=False), dtype=np.uint64)
 
 
 def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:

@@ -62,6 +62,42 @@ def test_overlapping_files_do_not_duplicate_transactions(tmp_path, ledger):
     assert summary.loc[str(other), "rows_written"] + summary.loc[str(other), "rows_rejected"] == 2
 
 
+def test_duplicate_check_reads_only_files_whose_id_index_may_hold_the_ids(tmp_path, monkeypatch):
+    import finintel.store as store
+
+    first = _parquet(tmp_path, [("a", "b", 1, "2024-03-01"), ("b", "c", 2, "2024-03-02")], "first.parquet")
+    unrelated = transactions([("x", "y", 3, "2024-03-03")]).assign(tx_id="u1").drop(columns=["source_row"])
+    unrelated.to_parquet(tmp_path / "unrelated.parquet")
+    case = fi.open_case(tmp_path / "case")
+    case.ingest([first, tmp_path / "unrelated.parquet"])
+    assert len(list((case.path / "index").glob("tx-*.parquet"))) == 2
+    read: list[list[str]] = []
+    real = store.ds.dataset
+
+    def spy(files, *args, **kwargs):
+        read.append([Path(f).name for f in files])
+        return real(files, *args, **kwargs)
+
+    monkeypatch.setattr(store.ds, "dataset", spy)
+    again = transactions([("a", "b", 1, "2024-03-01")]).drop(columns=["source_row"])  # tx_id t1, as in `first`
+    again.to_parquet(tmp_path / "again.parquet")
+    case.ingest(tmp_path / "again.parquet")
+    first_key = case.manifest().set_index("file").loc[str(first), "sha256"][:24]
+    assert read[0] == [f"part-{first_key}.parquet"]  # the unrelated file's transactions were not read
+    assert "first.parquet, row 1" in case.rejects()["problem"].iloc[-1]
+
+
+def test_duplicates_are_found_in_a_case_written_before_the_id_index(tmp_path, ledger):
+    case = fi.open_case(tmp_path / "case")
+    case.ingest(ledger)
+    for index in (case.path / "index").glob("*.parquet"):
+        index.unlink()
+    other = _parquet(tmp_path, [("a", "b", 100, "2024-03-01 10:00")], "other.parquet")
+    case.ingest(other)
+    assert len(case.transactions()) == 2
+    assert case.rejects()["problem"].str.contains("duplicate of a transaction already in the case").all()
+
+
 def test_bad_rows_land_in_rejects_with_file_row_and_column(tmp_path):
     def sniff(path, head):
         return True if head.startswith(b"TESTFMT") else "no TESTFMT magic"
