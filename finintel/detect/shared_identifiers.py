@@ -196,7 +196,9 @@ def shared_identifiers(
             others = [m for m in members if m != acct]
             what = " and ".join(_show(k, v) for k, v in shared[:3])
             ev = evidence.get(acct, [])
-            ts = (first_ts.get(acct, pd.NaT), last_ts.get(acct, pd.NaT))
+            ts = _period(acct, members, first_ts, last_ts, opened)
+            if ts is None:  # no transfer in the screened period and no opening date: nothing to date it by
+                continue
             flagged_others = {a: hits[a] for a in others if a in hits}
             found: list[tuple[str, float, str]] = []
             if flagged_others:
@@ -227,6 +229,19 @@ def shared_identifiers(
                 score = max(f[1] for f in found)
                 rows.append(_row(acct, score, ts, ev, reason, variant, len(members), what, others))
     return make_alerts("shared_identifiers", rows)
+
+
+def _period(
+    acct: str, members: list[str], first_ts: pd.Series, last_ts: pd.Series, opened: dict[str, pd.Timestamp]
+) -> tuple[Any, Any] | None:
+    """The account's first and last transfer; else its opening date; else its group's transfers."""
+    if acct in first_ts.index:
+        return first_ts[acct], last_ts[acct]
+    if acct in opened:
+        return opened[acct], opened[acct]
+    firsts = [first_ts[m] for m in members if m in first_ts.index]
+    lasts = [last_ts[m] for m in members if m in last_ts.index]
+    return (min(firsts), max(lasts)) if firsts else None
 
 
 def _row(

@@ -108,3 +108,16 @@ def test_same_person_in_two_kyc_records_is_not_suspicious() -> None:
     assert shared_identifiers(TX, parties=parties, accounts=accounts, alerts=flagged).empty
     other = parties.assign(name=["Grace Wanjiru", "Mary Achieng"])
     assert shared_identifiers(TX, parties=other, accounts=accounts, alerts=flagged)["entity"].tolist() == ["acct:B/1"]
+
+
+def test_a_linked_account_without_transfers_in_the_period_is_dated_by_its_group_or_opening():
+    tx = transactions([("msisdn:+254700000001", "shop", 100, "2024-03-01")])  # only the flagged account moved money
+    parties = pd.DataFrame({"party_id": ["p1", "p2"], "name": ["Amina", "Grace"], "id_number": ["A123", "A123"]})
+    accounts = pd.DataFrame({"account": ["msisdn:+254700000001", "msisdn:+254700000002"], "party_id": ["p1", "p2"]})
+    flagged = pd.DataFrame({"entity": ["msisdn:+254700000001"], "detector": ["structuring"], "score": [0.9]})
+    out = shared_identifiers(tx, parties=parties, accounts=accounts, alerts=flagged)
+    quiet = out.set_index("entity").loc["msisdn:+254700000002"]
+    assert quiet["start"] == pd.Timestamp("2024-03-01", tz="UTC") and quiet["tx_ids"] == []
+    opened = accounts.assign(opened=[None, "2024-02-10"])
+    out = shared_identifiers(tx, parties=parties, accounts=opened, alerts=flagged)
+    assert out.set_index("entity").loc["msisdn:+254700000002", "start"] == pd.Timestamp("2024-02-10", tz="UTC")
