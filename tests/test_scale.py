@@ -108,9 +108,10 @@ def long_ledger() -> pd.DataFrame:
 
 
 def test_a_giant_component_is_screened_in_time_slices_with_the_same_alerts(long_ledger):
-    from finintel.scale import _chunks, _ComponentPlan
+    from finintel._components import ComponentPlan
+    from finintel.scale import _chunks
 
-    plan = _ComponentPlan.build(
+    plan = ComponentPlan.build(
         _chunks(long_ledger, None, None, rows=1_000, columns=["sender", "receiver", "timestamp"])
     )
     giant = int(np.argmax(plan.size))
@@ -127,11 +128,11 @@ def test_a_giant_component_is_screened_in_time_slices_with_the_same_alerts(long_
 
 
 def test_slices_overlap_by_the_horizon_and_each_alert_is_kept_by_one_slice():
-    from finintel.scale import _Layout
+    from finintel._components import Layout
 
     day = 86_400 * 10**6
     # one component (id 0), sliced in 3 steps of 10 days from t0 = 0, horizon 2 days, buckets 4, 5, 6
-    layout = _Layout(
+    layout = Layout(
         bins=np.array([0]),
         first=np.array([4]),
         steps=np.array([10 * day]),
