@@ -12,7 +12,17 @@ from finintel.ingest._registry import (
     detect_format,
     file_sha256,
     read,
+    read_batches,
     register_reader,
 )
 
-__all__ = ["Frames", "Reader", "available_readers", "detect_format", "file_sha256", "read", "register_reader"]
+__all__ = [
+    "Frames",
+    "Reader",
+    "available_readers",
+    "detect_format",
+    "file_sha256",
+    "read",
+    "read_batches",
+    "register_reader",
+]
