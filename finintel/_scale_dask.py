@@ -88,15 +88,21 @@ def run_dask(
         out = [a[list(F.ALERT_COLUMNS)] for a in out if len(a)]
         return pd.concat(out, ignore_index=True) if out else alerts_meta
 
+    import dask
+
     own = scheduler is None
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) if own else None
-    client = Client(cluster if own else scheduler)
-    try:
-        result = shuffled.map_partitions(run_part, meta=alerts_meta).compute()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    # a busy machine can take longer than the 30 s defaults to start and connect workers
+    with dask.config.set({"distributed.comm.timeouts.connect": "120s", "distributed.comm.timeouts.tcp": "300s"}):
+        cluster = (
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) if own else None
+        )
+        client = Client(cluster if own else scheduler, timeout="120s")
+        try:
+            result = shuffled.map_partitions(run_part, meta=alerts_meta).compute()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
     if result.empty:
         return F.empty(F.ALERTS)
     # Workers return the alert columns only (one meta for every detector); metrics stay in the in-memory run.
