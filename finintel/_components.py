@@ -50,7 +50,8 @@ class Layout:
     holding its own span plus `horizon` before and after, so that every alert whose rows (and
     context) lie within `horizon` of its start is seen whole by the slice that owns its start;
     an alert is kept only from that slice. A component is not sliced when its detectors declare
-    no horizon, or when one slice would hold it all.
+    no horizon, or when a slice would hold over half of it (the rows within the horizon
+    then decide memory, and slicing would only repeat work).
     """
 
     def __init__(
@@ -184,9 +185,12 @@ class ComponentPlan:
             day = 86_400 * 10**6
             for c in np.flatnonzero(big):
                 span = int(self.tmax[c] - self.tmin[c]) + 1
-                step = max(int(max_rows / size[c] * span) - 2 * horizon, horizon, day)
+                # a slice of `step` plus the horizon on both sides should hold about max_rows rows; when the
+                # horizon alone holds more, memory cannot be bounded and a step of twice the horizon keeps
+                # each row in at most two slices. Slices of over half the component save nothing.
+                step = max(int(max_rows / size[c] * span) - 2 * horizon, 2 * horizon, day)
                 k = -(-span // step)
-                if k <= 1:
+                if k <= 1 or 2 * (step + 2 * horizon) > span:
                     bins[c] = nxt
                     first[c] = nxt
                     nxt += 1

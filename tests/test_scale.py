@@ -103,8 +103,8 @@ COMPONENT_DETECTORS = ["cycle", "scatter_gather", "gather_scatter", "layering_ch
 
 @pytest.fixture(scope="module")
 def long_ledger() -> pd.DataFrame:
-    """8,000 synthetic transactions over 400 days: one giant component, planted loops and chains in it."""
-    return fi.synth.generate(n_transactions=8_000, seed=5, days=400).transactions
+    """8,000 synthetic transactions over 800 days: one giant component, planted loops and chains in it."""
+    return fi.synth.generate(n_transactions=8_000, seed=5, days=800).transactions
 
 
 def test_a_giant_component_is_screened_in_time_slices_with_the_same_alerts(long_ledger):
@@ -116,9 +116,13 @@ def test_a_giant_component_is_screened_in_time_slices_with_the_same_alerts(long_
     )
     giant = int(np.argmax(plan.size))
     assert plan.size[giant] > 0.9 * len(long_ledger)
-    horizon = int(fi.detect.get("cycle").horizon_of({}) / pd.Timedelta(microseconds=1))
+    horizon = int(fi.detect.get("scatter_gather").horizon_of({}) / pd.Timedelta(microseconds=1))
     layout = plan.layout(2, 1_000, horizon)
-    assert layout.counts[giant] >= 3  # 400 days cut into slices of at least the 90-day horizon
+    assert layout.counts[giant] >= 6  # 800 days cut into steps of twice the 30-day horizon
+    cycle = int(fi.detect.get("cycle").horizon_of({}) / pd.Timedelta(microseconds=1))
+    assert plan.layout(2, 1_000, cycle).counts[giant] >= 3  # steps of 180 days, slices of 360
+    layering = int(fi.detect.get("layering_chain").horizon_of({}) / pd.Timedelta(microseconds=1))
+    assert plan.layout(2, 1_000, layering).counts[giant] == 0  # 330 days on each side: slices would hold most of it
     cfg = load_config(profile="KE")
     cfg.detectors = COMPONENT_DETECTORS
     memory = screen(long_ledger, cfg)
