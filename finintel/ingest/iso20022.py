@@ -12,8 +12,12 @@ camt.053/052/054
     (``Cdtr``). ``Sts`` BOOK is completed, PDNG/INFO pending, ``RvslInd`` true reversed.
     The time is the booking date (``BookgDt``), else the value date. The channel follows
     the bank transaction code (``BkTxCd``): counter cash deposits and withdrawals (sub-family
-    ``CDPT``, ``CWDL``...) are ``cash`` with the bank's cash point ``cash:<servicer BIC>`` as
-    counterparty when none is named; card payments (``CCRD``/``MCRD`` ``POSD``) ``card``.
+    ``CDPT``, ``CWDL``...) are ``cash``; with no counterparty, their other side is the cash point
+    the narrative names under the servicer (``cash:<BANK>/BRANCH KENCOM``), else the account's own
+    ``cash:unknown/<account key>`` (never one node per bank shared by all its customers). Charges,
+    commissions, taxes and interest (sub-family ``CHRG``, ``COMM``, ``FEES``, ``INTR``, ``TAXE``, or a
+    narrative such as ``SERVICE CHARGE`` with no counterparty) go to ``fee:<account key>``, channel
+    ``other``. Card payments (``CCRD``/``MCRD`` ``POSD``) are ``card``.
 pacs.008
     Each ``CdtTrfTxInf``: ``Dbtr``/``DbtrAcct``/``DbtrAgt`` -> ``Cdtr``/``CdtrAcct``/``CdtrAgt``,
     ``IntrBkSttlmAmt``, dated by ``IntrBkSttlmDt`` (else ``AccptncDtTm``, else the group header).
@@ -40,6 +44,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from finintel.errors import ConfigError
+from finintel.ingest._charges import cash_point_key, is_charge
 from finintel.ingest._goaml_xml import RowBuffer, exact_amount, iter_elements, local_name, sniff_head
 from finintel.ingest._goaml_xml import find_text as t
 from finintel.ingest._goaml_xml import ns_path as q
@@ -270,11 +275,14 @@ class _Context:
         )
         tx_id = self._tx_id("camt", ident, line)
         channel = _channel(ntry, d) if self.channel == "bank" else self.channel
-        if cp is None and channel == "cash":  # a counter deposit or withdrawal: the bank's cash point
-            cp = (keys.cash_key(self.owner_bic or "bank counter"), None, owner[2])
+        desc = _description(d, ntry)
+        if _is_fee(ntry, d) or (cp is None and is_charge(desc)):  # the bank's charge, tax or interest
+            cp, channel = (keys.fee_key(owner[0]), None, owner[2]), "other"
+        elif cp is None and channel == "cash":  # counter cash: the cash point named, else the account's own
+            cp = (cash_point_key(desc, institution=self.owner_bic, account=owner[0]), None, owner[2])
         key, name, country = cp if cp else (f"unknown:{tx_id}", None, None)
         snd, rcv = ((key, name, country), owner) if ind == "CRDT" else (owner, (key, name, country))
-        self._row(tx_id, when, snd, rcv, amount, ccy, status, _description(d, ntry), attrs, line, channel)
+        self._row(tx_id, when, snd, rcv, amount, ccy, status, desc, attrs, line, channel)
         return None
 
     # -------------------------------------------------------------- pacs.008
@@ -527,6 +535,12 @@ def _amount(el: Any) -> tuple[Decimal | None, str | None, str | None]:
 
 _CASH = {"CDPT", "CWDL", "BCDP", "BCWD", "FCDP", "FCWD", "MIXD"}
 _CARD = {"POSD", "POSC", "SMRT"}
+_FEES = {"CHRG", "COMM", "FEES", "INTR", "TAXE"}
+
+
+def _is_fee(ntry: Any, d: Any) -> bool:
+    """True when the bank transaction code books a charge, commission, fee, tax or interest."""
+    return any(el is not None and t(el, "BkTxCd/Domn/Fmly/SubFmlyCd") in _FEES for el in (d, ntry))
 
 
 def _channel(ntry: Any, d: Any) -> str:

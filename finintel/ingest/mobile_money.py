@@ -19,8 +19,9 @@ Keys and conventions
   (``0****393``) -> ``masked:0****393``; paybill and till numbers -> ``paybill:<no>``;
   a bank's paybill with an account number (``Pay Bill to 522522 - KCB Acc. 1234567``)
   -> the bank account ``acct:KCB-BANK-KENYA/1234567`` (:data:`BANK_PAYBILLS`);
-  agents -> ``cash:agent-till-<no>``; M-Pesa charges -> ``acct:SAFARICOM-MPESA/CHARGES``,
-  Fuliza overdraft -> ``acct:SAFARICOM-MPESA/FULIZA``, airtime/bundles -> ``acct:SAFARICOM-MPESA/AIRTIME``;
+  agents -> ``cash:agent-till-<no>``; charges, levies and taxes the provider books on the
+  wallet (``Pay Bill Charge``, ``Withdrawal Charge``, ``E-Levy``) -> the wallet's own
+  ``fee:<wallet key>`` (channel ``other``; one node per wallet, never a shared hub), Fuliza overdraft -> ``acct:SAFARICOM-MPESA/FULIZA``, airtime/bundles -> ``acct:SAFARICOM-MPESA/AIRTIME``;
   ``International Money Transfer from NAME (AE) via WorldRemit`` -> ``acct:UNKNOWN/NAME``,
   channel ``remittance``, country AE.
 * Countries: the wallet's own (KE, UG, ET), and a counterparty's from its phone's calling
@@ -46,9 +47,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finintel.ingest._registry import Frames, register_reader
-from finintel.schema.keys import bank_account_key, guess_key
+from finintel.schema.keys import bank_account_key, fee_key, guess_key
 
 from . import _tabular_parse as P
+from ._charges import MOBILE_CHARGE_WORDS
 from ._tabular_profile import Counterparties, Profile, meta_value
 from ._tabular_sheet import is_excel, is_utf16_text
 from .tabular import read_tabular, sniff_header
@@ -59,12 +61,17 @@ __all__ = [
     "MTN_MOMO",
     "PROFILES",
     "TELEBIRR",
+    "OWN_FEE",
     "mpesa_counterparties",
+    "own_fees",
     "read_mobile_money",
     "register_profile",
 ]
 
 _NULL = pa.scalar(None, pa.string())
+OWN_FEE = "fee:@statement-account"
+"""Counterparty key :func:`mpesa_counterparties` gives a charge before the wallet is known; :func:`own_fees`
+turns it into ``fee:<wallet key>``."""
 _ID = r"\+?[0-9][0-9*xX\x{2022}]{2,14}[0-9]"
 _DASH = r"\s*[-\x{2013}\x{2014}]\s*"
 _DETAILS = rf"^(?:(?P<kind>.*?)\s+)?(?P<id>{_ID})(?:{_DASH}|\s+)(?P<name>.*?)(?:\s+Acc(?:ount)?\b\.?\s*(?:No\.?)?\s*:?\s*(?P<acc>\S.*?))?\s*$"
@@ -80,7 +87,7 @@ def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Coun
     ...                     "Pay Bill Charge"])
     >>> cp = mpesa_counterparties({"description": details}, MPESA)
     >>> cp.key.to_pylist()
-    ['msisdn:+254729914044', 'paybill:888880', 'cash:agent-till-123456', 'masked:0****393', 'acct:SAFARICOM-MPESA/CHARGES']
+    ['msisdn:+254729914044', 'paybill:888880', 'cash:agent-till-123456', 'masked:0****393', 'fee:@statement-account']
     >>> cp.name.to_pylist()[:3], cp.attributes["account_reference"].to_pylist()[1]
     (['JANE DOE', 'KPLC PREPAID', 'AGENT NAME'], '12345')
     """
@@ -108,13 +115,13 @@ def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Coun
         acc = _blank_null(pc.replace_substring_regex(pc.struct_field(got, "acc"), _ACC_MARK, ""))
         # Pay Bill to a bank's paybill with the bank account as "Acc.": the money lands in that bank account
         bank = P.map_distinct(pc.binary_join_element_wise(ids, acc, "\x1f"), _bank_account)
-        charge = pc.match_substring_regex(desc, r"(?i)\bcharge\b|\bfee\b")
+        charge = pc.match_substring_regex(desc, MOBILE_CHARGE_WORDS)
         airtime = pc.match_substring_regex(desc, r"(?i)\bairtime\b|\bbundles?\b")
         overdraft = pc.match_substring_regex(desc, r"(?i)\bfuliza\b|\boverdraft\b|\bod loan\b")
         k = pc.coalesce(
             bank,
             k,
-            pc.if_else(charge, "acct:SAFARICOM-MPESA/CHARGES", _NULL),
+            pc.if_else(charge, OWN_FEE, _NULL),
             pc.if_else(overdraft, "acct:SAFARICOM-MPESA/FULIZA", _NULL),
             pc.if_else(airtime, "acct:SAFARICOM-MPESA/AIRTIME", _NULL),
         )
@@ -357,7 +364,30 @@ def read_mobile_money(
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     if msisdn and not options.get("account"):
         options["account"] = msisdn
-    return read_tabular(path, profile=prof, **options)
+    return own_fees(read_tabular(path, profile=prof, **options))
+
+
+def own_fees(frames: Frames) -> Frames:
+    """Key the charges of a wallet statement to the wallet's own ``fee:<wallet key>`` (in place; returned).
+
+    A charge's other side is the statement's wallet, so each wallet's charges stay on a node of its own
+    and never link two customers.
+
+    >>> import pandas as pd
+    >>> fr = Frames(transactions=pd.DataFrame({"sender": ["msisdn:+254712345678"], "receiver": [OWN_FEE],
+    ...                                         "channel": ["other"]}))
+    >>> own_fees(fr).transactions["receiver"].tolist()
+    ['fee:msisdn:+254712345678']
+    """
+    tx = frames.transactions
+    if len(tx) == 0:
+        return frames
+    for side, other in (("receiver", "sender"), ("sender", "receiver")):
+        mask = (tx[side] == OWN_FEE).to_numpy(dtype=bool, na_value=False)
+        if mask.any():
+            tx.loc[mask, side] = [fee_key(str(k)) for k in tx.loc[mask, other]]
+            tx.loc[mask, "channel"] = "other"
+    return frames
 
 
 def _sniffer(profile: Profile) -> Any:

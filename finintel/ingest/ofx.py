@@ -9,8 +9,13 @@ bank (``BANKACCTFROM``) or card (``CCACCTFROM``) account becomes one transaction
   all, debit-type ``TRNTYPE`` (DEBIT, PAYMENT, CHECK, POS, ATM, FEE, SRVCHG, DIRECTDEBIT,
   REPEATPMT, CASH) mark the outgoing ones, and ``attributes["direction_from"]`` says so;
 * the counterparty is the ``<BANKACCTTO>``/``<CCACCTTO>`` account of a transfer when the
-  row names one, else keyed from ``NAME`` (``acct:UNKNOWN/<NAME>``, as in the MT940 reader),
-  ``cash:<NAME or ATM>`` for ATM/CASH rows (channel cash), else a key unique to the row;
+  row names one; bank charges, taxes and interest (``TRNTYPE`` FEE, SRVCHG, INT, or a ``NAME``/``MEMO``
+  such as ``SERVICE CHARGE``, ``EXCISE DUTY``) go to the account's own ``fee:<account key>`` (channel
+  other); ATM/CASH rows (channel cash) to the cash point ``NAME``/``MEMO`` names under the bank
+  (``cash:<BANK>/ATM 0123 MOI AVE``), else to the account's own ``cash:unknown/<account key>`` (never
+  one ``cash:ATM`` node shared by every customer); else keyed from a ``NAME`` that looks like a name
+  (``acct:UNKNOWN/<NAME>``, as in the MT940 reader; ``TRANSFER`` or ``POS PURCHASE`` are not names),
+  else a key unique to the row;
 * ``tx_id`` is ``ofx:<account>:<FITID>``; ``DTPOSTED`` with its ``[offset:zone]`` in UTC
   (OFX times without a zone are GMT by the standard);
 * ``source_row`` is the line of the ``<STMTTRN>`` tag.
@@ -33,13 +38,15 @@ from typing import Any
 import pandas as pd
 
 from finintel.errors import InputError, MissingDependencyError
+from finintel.ingest._charges import cash_point_key, is_charge, name_key
 from finintel.ingest._registry import Frames, register_reader
 from finintel.ingest._util import check_size, refuse_dtd, reject, rejects_frame
 from finintel.schema import frames as F
-from finintel.schema.keys import bank_account_key, cash_key
+from finintel.schema.keys import bank_account_key, fee_key
 
 __all__ = ["read_ofx"]
 
+_FEE_TYPES = {"FEE", "SRVCHG", "INT"}
 _DEBIT_TYPES = {"DEBIT", "PAYMENT", "CHECK", "POS", "ATM", "FEE", "SRVCHG", "DIRECTDEBIT", "REPEATPMT", "CASH"}
 _STMTTRN = re.compile(rb"<STMTTRN>", re.I)
 _FITID = re.compile(rb"<FITID>\s*([^<\r\n]*)", re.I)
@@ -133,7 +140,7 @@ def read_ofx(path: Path, **_: Any) -> Frames:
             line = _line(lines_by_fitid, str(getattr(t, "id", "")))
             try:
                 to = accounts_to.get(line) if line else None
-                rows.append(_row(t, owner, currency, card, all_positive, line, to))
+                rows.append(_row(t, owner, currency, card, all_positive, line, to, org or acc.routing_number))
             except (AttributeError, TypeError, ArithmeticError, ValueError) as exc:  # e.g. investment rows, odd dates
                 rejects.append(
                     reject(line, "STMTTRN", f"transaction cannot be read as a payment: {exc}", repr(t)[:500])
@@ -211,6 +218,7 @@ def _row(
     all_positive: bool,
     line: int | None,
     to: tuple[str, str | None] | None,
+    institution: str | None = None,
 ) -> dict[str, Any]:
     amount = Decimal(t.amount)
     ttype = str(t.type or "").upper()
@@ -222,14 +230,22 @@ def _row(
         out, basis = False, "sign"
     name = (t.payee or "").strip() or None
     fitid = str(t.id).strip()
+    memo = (t.memo or "").strip() or None
     cash = ttype in ("ATM", "CASH") and not to
+    fee = not to and not cash and (ttype in _FEE_TYPES or is_charge(name) or (name is None and is_charge(memo)))
     if to:  # a transfer naming the other account (<BANKACCTTO>)
-        other = bank_account_key(to[0], to[1] or "UNKNOWN")
+        other, how = bank_account_key(to[0], to[1] or "UNKNOWN"), "account"
+    elif fee:  # the bank's charge, tax or interest on this account: not a counterparty
+        other, how = fee_key(owner), "charge"
     elif cash:
-        other = cash_key(name or "ATM")
+        other = cash_point_key(name, institution=institution, account=owner, as_named=True)
+        if other.startswith("cash:unknown/") and memo:  # NAME names no place ("ATM WITHDRAWAL"): the memo may
+            other = cash_point_key(memo, institution=institution, account=owner)
+        how = "cash point"
     else:
-        slug = re.sub(r"[^A-Z0-9]+", "-", (name or "").upper()).strip("-")
-        other = f"acct:UNKNOWN/{slug}" if slug else f"acct:UNKNOWN/ENTRY-{re.sub(r'[^A-Za-z0-9]+', '-', owner)}-{fitid}"
+        by_name = name_key(name)
+        entry = f"acct:UNKNOWN/ENTRY-{re.sub(r'[^A-Za-z0-9]+', '-', owner)}-{fitid}"
+        other, how = (by_name, "name") if by_name else (entry, "none")
     ts = pd.Timestamp(t.date)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     attrs = {
@@ -239,6 +255,7 @@ def _row(
         "memo": (t.memo or "").strip() or None,
         "sic": getattr(t, "sic", None) or None,
         "direction_from": basis,
+        "counterparty_key_from": how,
     }
     return {
         "tx_id": f"ofx:{owner}:{fitid}",
@@ -250,7 +267,7 @@ def _row(
         "amount": float(abs(amount)),
         "amount_exact": abs(amount),
         "currency": currency,
-        "channel": "cash" if cash else "card" if card else "bank",
+        "channel": "other" if fee else "cash" if cash else "card" if card else "bank",
         "status": "completed",
         "description": (t.memo or "").strip() or name,
         "attributes": json.dumps({k: v for k, v in attrs.items() if v is not None}, ensure_ascii=False),

@@ -202,7 +202,7 @@ def test_unknown_channel_refused():
         fi.read(CAMT, channel="wire")
 
 
-def test_counter_cash_withdrawal_goes_to_the_banks_cash_point(tmp_path):
+def test_counter_cash_goes_to_the_named_cash_point_else_the_accounts_own_and_charges_to_fee(tmp_path):
     path = tmp_path / "cash.xml"
     path.write_text(
         '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>'
@@ -213,13 +213,28 @@ def test_counter_cash_withdrawal_goes_to_the_banks_cash_point(tmp_path):
         '<Ntry><Amt Ccy="KES">120.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
         "<BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>C2</AcctSvcrRef>"
         "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>CCRD</Cd><SubFmlyCd>POSD</SubFmlyCd></Fmly></Domn></BkTxCd></Ntry>"
+        '<Ntry><Amt Ccy="KES">300000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-03-03</Dt></BookgDt><AcctSvcrRef>C3</AcctSvcrRef>"
+        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>CNTR</Cd><SubFmlyCd>CDPT</SubFmlyCd></Fmly></Domn></BkTxCd>"
+        "<AddtlNtryInf>CASH DEPOSIT - KENCOM BRANCH</AddtlNtryInf></Ntry>"
+        '<Ntry><Amt Ccy="KES">55.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-03-03</Dt></BookgDt><AcctSvcrRef>C4</AcctSvcrRef>"
+        "<BkTxCd><Domn><Cd>ACMT</Cd><Fmly><Cd>MDOP</Cd><SubFmlyCd>CHRG</SubFmlyCd></Fmly></Domn></BkTxCd></Ntry>"
+        '<Ntry><Amt Ccy="KES">8.80</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-03-03</Dt></BookgDt><AcctSvcrRef>C5</AcctSvcrRef>"
+        "<AddtlNtryInf>EXCISE DUTY</AddtlNtryInf></Ntry>"
         "</Stmt></BkToCstmrStmt></Document>"
     )
     tx = fi.read(path).transactions.set_index("tx_id")
-    assert (tx.loc["camt:C1", "receiver"], tx.loc["camt:C1", "channel"]) == ("cash:KCBLKENX", "cash")
-    assert tx.loc["camt:C1", "sender"] == "acct:KCB-BANK-KENYA/1180012345678"
+    own = "acct:KCB-BANK-KENYA/1180012345678"
+    # unnamed counter cash: the account's own node, not one cash:KCBLKENX node shared by all KCB customers
+    assert (tx.loc["camt:C1", "receiver"], tx.loc["camt:C1", "channel"]) == ("cash:unknown/" + own, "cash")
+    assert tx.loc["camt:C1", "sender"] == own
     assert (tx.loc["camt:C2", "receiver"], tx.loc["camt:C2", "channel"]) == ("unknown:camt:C2", "card")
-    assert fi.read(path, channel="other").transactions["channel"].tolist() == ["other", "other"]
+    assert (tx.loc["camt:C3", "sender"], tx.loc["camt:C3", "receiver"]) == ("cash:KCB-BANK-KENYA/BRANCH KENCOM", own)
+    for charge in ("camt:C4", "camt:C5"):  # a CHRG bank transaction code; an excise duty narrative
+        assert tx.loc[charge, ["sender", "receiver", "channel"]].tolist() == [own, "fee:" + own, "other"]
+    assert fi.read(path, channel="other").transactions["channel"].tolist() == ["other"] * 5
 
 
 @pytest.mark.samples

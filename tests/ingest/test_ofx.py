@@ -70,7 +70,12 @@ def test_positive_only_amounts_zone_offset_and_atm_cash():
     ]
     assert tx.iloc[0]["timestamp"] == pd.Timestamp("2024-03-01 06:30", tz="UTC")  # 09:30 EAT
     # the bank writes every amount positive: ATM and PAYMENT are outgoing by their TRNTYPE
-    assert tx.iloc[1][["sender", "receiver", "channel"]].tolist() == [owner, "cash:ATM EASTLEIGH 2", "cash"]
+    # the ATM the row names, under the bank: not one cash:ATM node shared by every customer of every bank
+    assert tx.iloc[1][["sender", "receiver", "channel"]].tolist() == [
+        owner,
+        "cash:EQUITY-BANK-KENYA/ATM EASTLEIGH 2",
+        "cash",
+    ]
     assert tx.iloc[2]["receiver"] == "acct:UNKNOWN/JOHN-OKELLO"
     assert json.loads(tx.iloc[2]["attributes"])["direction_from"] == "trntype"
     assert fr.rejects[["source_row", "column"]].values.tolist() == [[40, "TRNAMT"]]
