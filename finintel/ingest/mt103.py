@@ -10,7 +10,9 @@ transaction from the ordering customer (``:50A/F/K:``) to the beneficiary
 * account keys from the ``/account`` lines (an IBAN when it is one, else
   ``acct:<bank BIC>/<number>`` with the ordering institution ``:52A:`` or the sending
   bank for the payer, the account-with institution ``:57A:`` or the receiving bank for
-  the payee); a party with no account gets ``acct:UNKNOWN/<NAME>`` like the MT940 reader;
+  the payee); a party with no account gets ``acct:UNKNOWN/<NAME>`` like the MT940 reader when
+  the name looks like one (not ``CASH``, ``TRANSFER``), else ``acct:UNKNOWN/ENTRY-<message>-PAYER``
+  or ``-PAYEE``, a node of this message's own;
 * countries from ``:50F:``/``:59F:`` ``3/CC/town`` lines, else the IBAN, else the bank's BIC;
 * ``tx_id`` is ``mt103:<UETR>`` (block 3 tag 121) when present, else ``mt103:<MIR>`` (the
   message input reference of an output message), else a hash of the sending bank and the
@@ -42,6 +44,7 @@ from typing import Any
 import pandas as pd
 
 from finintel.errors import InputError
+from finintel.ingest._charges import name_key
 from finintel.ingest._registry import Frames, register_reader
 from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
 from finintel.schema import frames as F
@@ -301,14 +304,20 @@ def _bic(value: str | None) -> str | None:
     return cand
 
 
-def _key(p: _Party, bank: str | None) -> str:
+def _key(p: _Party, bank: str | None, entry: str = "") -> str:
+    """The party's account key; with no account, its name when it looks like one, else a key of this message's own.
+
+    A bare ``CASH`` or ``TRANSFER`` in ``:59:`` (or no name at all) must not join every such message into one node.
+
+    >>> _key(_Party(name="JANE DOE"), None), _key(_Party(name="TRANSFER"), None, "u1-PAYEE")
+    ('acct:UNKNOWN/JANE-DOE', 'acct:UNKNOWN/ENTRY-u1-PAYEE')
+    """
     if p.account:
         compact = re.sub(r"[\s\-]", "", p.account)
         if re.match(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$", compact.upper()) and is_valid_iban(compact):
             return iban_key(compact)
         return bank_account_key(p.account, (bank or "UNKNOWN")[:8])
-    slug = re.sub(r"[^A-Z0-9]+", "-", str(p.name or "").upper()).strip("-")
-    return f"acct:UNKNOWN/{slug or 'NO-NAME'}"
+    return name_key(p.name) or f"acct:UNKNOWN/ENTRY-{entry or 'NO-NAME'}"
 
 
 def _country(p: _Party, key: str, bank: str | None) -> str | None:
@@ -356,13 +365,15 @@ def _row(msg: Message, seen: dict[str, int], tz: str) -> dict[str, Any]:
     f52, f57 = msg.get("52A", "52D"), msg.get("57A", "57D", "57B")
     payer_bank = (_bic(f52[1]) if f52 else None) or sending
     payee_bank = (_bic(f57[1]) if f57 else None) or receiving
-    sender, receiver = _key(payer, payer_bank or sending), _key(payee, payee_bank or receiving)
     uetr = re.search(r"\{121:([0-9a-fA-F-]{36})\}", msg.blocks.get("3", ""))
     mir = b2[8:36] if b2.startswith("O") and len(b2) >= 36 else None
     content = f"{sending}\n{msg.blocks.get('4') or chr(10).join(f'{t}:{v}' for t, v, _ in msg.fields)}"
     seen[content] = seen.get(content, 0) + 1
     digest = hashlib.sha1(f"{content}\n{seen[content]}".encode()).hexdigest()[:20]
     tx_id = f"mt103:{uetr.group(1).lower()}" if uetr else f"mt103:{mir}" if mir else f"mt103:{digest}"
+    entry = re.sub(r"[^A-Za-z0-9]+", "-", tx_id.split(":", 1)[1]).strip("-")
+    sender = _key(payer, payer_bank or sending, f"{entry}-PAYER")
+    receiver = _key(payee, payee_bank or receiving, f"{entry}-PAYEE")
     attrs: dict[str, Any] = {
         "sender_reference": (msg.get("20") or ("", "", 0))[1].strip() or None,
         "uetr": uetr.group(1).lower() if uetr else None,

@@ -21,9 +21,14 @@ named in the ``:86:`` information field that follows it:
   mobile-money wallet when free text names one (``MPESA C2B 254712345678 JANE DOE``:
   ``msisdn:+254712345678``; a phone of KE/UG/ET/DJ next to M-PESA, AIRTEL, MOMO,
   TELEBIRR, B2C/C2B), else a
-  bank account (``?30`` bank code + ``?31`` number), else a key derived from the
-  counterparty name, ``acct:UNKNOWN/<NAME>`` (the same name in two statements is
-  the same node: a weak link to be confirmed), else a key unique to the entry,
+  bank account (``?30`` bank code + ``?31`` number); charges, interest, commission and
+  taxes (``:61:`` type ``NCHG``/``NINT``/``NCOM``/``NTAX``, or a ``:86:`` such as
+  ``SERVICE CHARGE``, ``EXCISE DUTY``, ``CREDIT INTEREST``) are ``fee:<own account key>``
+  (channel other); cash (``CASH DEPOSIT KENCOM BRANCH``) the cash point named under the
+  account's bank, else the account's own ``cash:unknown/<own key>`` (channel cash); else a
+  key derived from a counterparty name that looks like one, ``acct:UNKNOWN/<NAME>`` (the
+  same name in two statements is the same node: a weak link to be confirmed; ``TRANSFER``
+  or ``CHEQUE DEPOSIT`` are not names), else a key unique to the entry,
   ``acct:UNKNOWN/ENTRY-<id>``. ``attributes["counterparty_key_from"]`` says which.
 
 ``source_row`` is the line of the ``:61:`` tag in the file. Parsing uses the
@@ -45,10 +50,12 @@ from typing import Any
 import pandas as pd
 
 from finintel.errors import InputError
+from finintel.ingest._charges import cash_point_key, is_charge, name_key
 from finintel.ingest._registry import Frames, register_reader
+from finintel.ingest._tabular_charges import CASH_WORDS
 from finintel.ingest._util import check_size, decode_text, reject, rejects_frame
 from finintel.schema import frames as F
-from finintel.schema.keys import bank_account_key, iban_key, is_valid_iban, normalize_msisdn
+from finintel.schema.keys import bank_account_key, fee_key, iban_key, is_valid_iban, normalize_msisdn
 
 __all__ = ["check_statement_line", "parse_information", "read_mt940"]
 
@@ -371,7 +378,8 @@ def _row(
     content = "\n".join([owner, lines[first].strip(), re.sub(r"\s+", " ", "".join(info_lines)).strip()])
     seen[content] = seen.get(content, 0) + 1
     tx_id = "mt940:" + hashlib.sha1(f"{content}\n{seen[content]}".encode()).hexdigest()[:20]
-    cp_key, basis = _counterparty_key(info, tx_id)
+    text = info.get("description") or d.get("extra_details") or None
+    cp_key, basis = _counterparty_key(info, tx_id, owner=owner, code=str(d.get("id") or ""), text=text)
     value_date: date = d["date"]
     ts = pd.Timestamp(value_date.year, value_date.month, value_date.day).tz_localize(tz).tz_convert("UTC")
     incoming = mark in ("C", "RC")
@@ -403,9 +411,9 @@ def _row(
         "amount": float(amount),
         "amount_exact": amount,
         "currency": d.get("currency"),
-        "channel": "bank",
+        "channel": {"charge": "other", "cash point": "cash"}.get(basis, "bank"),
         "status": "reversed" if mark.startswith("R") else "completed",
-        "description": info.get("description") or d.get("extra_details") or None,
+        "description": text,
         "attributes": json.dumps(
             {k: v for k, v in attrs.items() if v not in (None, "")}, ensure_ascii=False, default=str
         ),
@@ -413,7 +421,21 @@ def _row(
     }
 
 
-def _counterparty_key(info: dict[str, Any], tx_id: str) -> tuple[str, str]:
+def _counterparty_key(
+    info: dict[str, Any], tx_id: str, *, owner: str = "", code: str = "", text: str | None = None
+) -> tuple[str, str]:
+    """The counterparty's key and what gave it (``iban``, ``msisdn``, ``account``, ``charge``, ``cash point``...).
+
+    >>> own = "acct:KCB-BANK-KENYA/0100234567890"
+    >>> _counterparty_key({}, "mt940:1", owner=own, code="NCHG", text="SERVICE CHARGE")
+    ('fee:acct:KCB-BANK-KENYA/0100234567890', 'charge')
+    >>> _counterparty_key({}, "mt940:1", owner=own, code="NTRF", text="CASH DEPOSIT KENCOM BRANCH")
+    ('cash:KCB-BANK-KENYA/BRANCH KENCOM', 'cash point')
+    >>> _counterparty_key({"counterparty_name": "TRANSFER"}, "mt940:ab", owner=own, code="NTRF")
+    ('acct:UNKNOWN/ENTRY-ab', 'none')
+    """
+    if owner and code[-3:].upper() in _FEE_CODES:  # NCHG, FCHG, NINT, NCOM, NTAX...: booked by the bank
+        return fee_key(owner), "charge"
     iban = info.get("counterparty_iban")
     if iban:
         return iban_key(iban), "iban"
@@ -423,10 +445,19 @@ def _counterparty_key(info: dict[str, Any], tx_id: str) -> tuple[str, str]:
     if acct and re.sub(r"[\s\-]", "", acct):
         return bank_account_key(acct, info.get("counterparty_bank") or "UNKNOWN"), "account"
     name = info.get("counterparty_name")
-    slug = re.sub(r"[^A-Z0-9]+", "-", str(name or "").upper()).strip("-")
-    if slug:
-        return f"acct:UNKNOWN/{slug}", "name"
+    if owner and (is_charge(text) or is_charge(name)):
+        return fee_key(owner), "charge"
+    if owner and text and re.search(CASH_WORDS, text) and not name_key(name):
+        inst = owner.split(":", 1)[1].split("/", 1)[0] if owner.startswith("acct:") else None
+        return cash_point_key(text, institution=inst, account=owner), "cash point"
+    by_name = name_key(name)
+    if by_name:
+        return by_name, "name"
     return f"acct:UNKNOWN/ENTRY-{tx_id.split(':', 1)[1]}", "none"
+
+
+_FEE_CODES = {"CHG", "INT", "COM", "TAX"}
+"""SWIFT transaction type codes (after the N/F/S prefix) of charges, interest, commission and tax."""
 
 
 def parse_information(lines: list[str], country: str = "KE") -> dict[str, Any]:
