@@ -45,9 +45,11 @@ __all__ = [
     "window_pairs",
 ]
 
-INSTITUTIONAL = ("cash:", "paybill:")
-"""Key namespaces of agent tills, branches and business numbers: the money of unrelated customers
-meets there, so a path never passes through one (cash paid in at an agent is not the cash paid out)."""
+INSTITUTIONAL = ("cash:", "paybill:", "fee:")
+"""Key namespaces of agent tills, branches and business numbers, and of the charges, taxes and interest
+booked on an account (``fee:``): the money of unrelated customers meets at a till, and money spent on
+charges goes nowhere, so a path never passes through one (cash paid in at an agent is not the cash paid
+out; a charge is not a transfer to a person)."""
 
 EXCHANGE_PSEUDO = ("/convert", "/external", "/funding", "/platform")
 """Endings of the pseudo-accounts the exchange reader books around a user's wallet
@@ -101,9 +103,11 @@ class EdgeArrays:
 
         >>> from finintel.testing import transactions
         >>> E = edge_arrays(transactions([("exch:binance/42", "exch:binance/42/convert", 1, "2024-03-01"),
-        ...                               ("cash:agent-7", "msisdn:+254700000001", 1, "2024-03-01")]))
-        >>> dict(zip(E.accounts, E.institutional().tolist()))
-        {'cash:agent-7': True, 'exch:binance/42': False, 'exch:binance/42/convert': True, 'msisdn:+254700000001': False}
+        ...                               ("cash:agent-7", "msisdn:+254700000001", 1, "2024-03-01"),
+        ...                               ("msisdn:+254700000001", "fee:msisdn:+254700000001", 1, "2024-03-01")]))
+        >>> dict(zip(E.accounts, E.institutional().tolist()))  # doctest: +NORMALIZE_WHITESPACE
+        {'cash:agent-7': True, 'exch:binance/42': False, 'exch:binance/42/convert': True,
+         'fee:msisdn:+254700000001': True, 'msisdn:+254700000001': False}
         """
         keys = self.accounts.astype(str)
         out = np.zeros(keys.shape, dtype=bool)

@@ -148,7 +148,8 @@ def run_forward(led: _Ledger, seeds: pd.DataFrame, *, hops: int | None, rule: st
             if k is not None:
                 last_in[c] = t
                 if led.is_cash[c] or (hops is not None and k[2] >= hops):
-                    held[(c, k[0], k[1], k[2], "cashed_out" if led.is_cash[c] else "hop_limit")] += m
+                    sink = "charges" if led.is_fee[c] else "cashed_out"
+                    held[(c, k[0], k[1], k[2], sink if led.is_cash[c] else "hop_limit")] += m
                     continue
             if prop:
                 if k is not None:
@@ -304,7 +305,7 @@ def run_backward(led: _Ledger, seeds: pd.DataFrame, *, hops: int | None, rule: s
         for k, d in demand.pop(j).items():
             steps.append(led.step(j, k[0], k[1], k[2], d))
             if led.is_cash[a]:
-                origin(a, k, d, "cash_in", t)
+                origin(a, k, d, "charges" if led.is_fee[a] else "cash_in", t)
             elif (hops is not None and k[2] >= hops) or j not in links:
                 origin(a, k, d, "hop_limit" if hops is not None and k[2] >= hops else "origin", t)
             else:

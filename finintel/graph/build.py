@@ -44,8 +44,9 @@ __all__ = [
     "transaction_graph",
 ]
 
-NODE_KINDS = ("person", "organisation", "bank_account", "wallet", "crypto_address", "cash_agent")
-"""Values of the ``kind`` node attribute."""
+NODE_KINDS = ("person", "organisation", "bank_account", "wallet", "crypto_address", "cash_agent", "fees")
+"""Values of the ``kind`` node attribute. ``fees`` is the charges, taxes and interest booked on one account
+(``fee:<account key>``): money spent, not a counterparty."""
 
 _NAMESPACE_KIND = {
     "msisdn": "wallet",
@@ -58,6 +59,7 @@ _NAMESPACE_KIND = {
     "btc": "crypto_address",
     "cash": "cash_agent",
     "paybill": "organisation",
+    "fee": "fees",
 }
 _ORG = re.compile(
     r"\b(LTD|LIMITED|PLC|INC|LLC|CORP|CO|COMPANY|ENTERPRISES?|TRADERS?|TRADING|HOLDINGS|GROUP|SACCO|BANK|"
@@ -119,6 +121,8 @@ def node_kind(key: str, name: str | None = None) -> str:
     --------
     >>> node_kind("msisdn:+254712345678"), node_kind("eth:0xab"), node_kind("cash:Agent 7")
     ('wallet', 'crypto_address', 'cash_agent')
+    >>> node_kind("fee:acct:KCB-BANK-KENYA/1234567890")
+    'fees'
     >>> node_kind("E17", "Blue Nile Trading PLC"), node_kind("E18", "Amina Yusuf")
     ('organisation', 'person')
     """

@@ -21,7 +21,8 @@ rule decides how much of it is tainted:
 Tracing is time-respecting: value can only leave an account after it arrived
 (transactions are ordered by timestamp, then by their order in the frame).
 Value that reaches a ``cash:`` key is cashed out and stops there (the holder is
-the agent, flagged); value that has made `hops` moves stays where it is. The
+the agent, flagged); value that reaches a ``fee:`` key (charges, taxes and interest
+booked on an account) is spent and stops there too; value that has made `hops` moves stays where it is. The
 ledger is first cut down to the accounts the seeds can reach in time, with a
 few vectorised passes, so a trace of a 10M-row ledger touches only its part.
 
@@ -73,8 +74,10 @@ class Trace:
         Where the value ends (forward) or starts (backward): ``account``,
         ``amount``, ``share``, ``last_movement``, ``status`` and the ``hop``
         and ``path_id`` it came by. Forward statuses: ``held``, ``cashed_out``
-        (a cash agent), ``hop_limit`` (not followed further). Backward:
-        ``origin`` (no earlier source in the data), ``cash_in``, ``hop_limit``.
+        (a cash agent), ``charges`` (spent on an account's charges and taxes, a ``fee:``
+        key), ``hop_limit`` (not followed further). Backward: ``origin`` (no earlier
+        source in the data), ``cash_in``, ``charges`` (credited by the bank: interest,
+        a refunded charge), ``hop_limit``.
     seeds : pandas.DataFrame
         ``path_id``, ``seed``, ``kind`` (tx or account), ``value``.
     direction, rule : str
@@ -250,12 +253,17 @@ class _Ledger:
         self.s = idx[: self.n][order]
         self.r = idx[self.n :][order]
         self.keys = np.asarray(uniques, dtype=object)
-        # a node is a cash point when every account behind it is one
+        # a node is a sink (a cash point, or an account's charges) when every account behind it is one
         cash = np.ones(len(self.keys), dtype=bool)
+        fee = np.ones(len(self.keys), dtype=bool)
         for a, c in zip(accounts, codes, strict=True):
             if not a.startswith("cash:"):
                 cash[c] = False
-        self.is_cash = cash
+            if not a.startswith("fee:"):
+                fee[c] = False
+        self.is_fee = fee
+        self.is_cash = cash | fee
+        """Sinks value stops at: cash points and ``fee:`` keys (see :attr:`is_fee` for the latter)."""
         self.start = 0 if self.since is None else int(np.searchsorted(self.ts, _us(self.since), side="left"))
 
     def positions(self, tx_ids: list[str]) -> np.ndarray:

@@ -22,7 +22,8 @@ __all__ = [
     "risk_colour",
 ]
 
-#: vis-network shape per kind of node (shapes whose size follows ``size``).
+#: vis-network shape per kind of node (shapes whose size follows ``size``; ``box``, for an account's
+#: charges, is drawn around its label: a sink, never a hub).
 KIND_SHAPES: dict[str, str] = {
     "person": "dot",
     "organisation": "square",
@@ -30,6 +31,7 @@ KIND_SHAPES: dict[str, str] = {
     "wallet": "triangle",
     "crypto_address": "hexagon",
     "cash_agent": "star",
+    "fees": "box",
     "community": "dot",
     "other": "triangleDown",
 }
@@ -42,6 +44,7 @@ KIND_LABELS: dict[str, str] = {
     "wallet": "mobile-money wallet",
     "crypto_address": "crypto address",
     "cash_agent": "cash agent / branch",
+    "fees": "charges, taxes, interest (of one account)",
     "community": "community (collapsed)",
     "other": "other",
 }
@@ -80,6 +83,7 @@ _NAMESPACE_KIND = {
     "btc": "crypto_address",
     "cash": "cash_agent",
     "paybill": "organisation",
+    "fee": "fees",
     "person": "person",
     "party": "person",
     "org": "organisation",
@@ -93,6 +97,8 @@ def kind_of_key(key: str) -> str:
 
     >>> kind_of_key("msisdn:+254712345678"), kind_of_key("trx:TR7NHq"), kind_of_key("weird")
     ('wallet', 'crypto_address', 'other')
+    >>> kind_of_key("fee:msisdn:+254712345678")
+    'fees'
     """
     namespace = str(key).split(":", 1)[0] if ":" in str(key) else ""
     return _NAMESPACE_KIND.get(namespace, "other")
