@@ -136,6 +136,9 @@ def mpesa_counterparties(cols: Mapping[str, pa.Array], profile: Profile) -> Coun
         channel = pc.if_else(pc.is_valid(remit_name), "remittance", _NULL)
         country = _blank_null(pc.struct_field(remit, "cc"))
         return Counterparties(key, name, attrs, channel=channel, country=country)
+    kind = cols.get("type")
+    if kind is not None:  # telebirr: no details column; "Service Fee" or "E-Levy" as the transaction type
+        key = pc.coalesce(key, pc.if_else(pc.match_substring_regex(kind, MOBILE_CHARGE_WORDS), OWN_FEE, _NULL))
     return Counterparties(key, name, attrs)
 
 
@@ -321,7 +324,7 @@ TELEBIRR = Profile(
     tz="Africa/Addis_Ababa",
     direction_words=(
         r"receiv|deposit|cash ?in|refund|incoming|credit|transfer from|salary|reversal",
-        r"send|sent|transfer|pay|purchase|buy|withdraw|cash ?out|airtime|bill|outgoing|debit",
+        r"send|sent|transfer|pay|purchase|buy|withdraw|cash ?out|airtime|bill|outgoing|debit|fee|charge|levy|tax",
     ),
 )
 """telebirr (Ethio Telecom) statements (ET); unsigned amounts take their direction from the transaction type."""

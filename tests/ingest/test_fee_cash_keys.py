@@ -134,3 +134,18 @@ def test_mpesa_charges_and_levies_go_to_each_wallets_own_fee_node(tmp_path: Path
         "0712345678": [["fee:msisdn:+254712345678", "other"]] * 2,
         "0722000111": [["fee:msisdn:+254722000111", "other"]] * 2,
     }
+
+
+def test_telebirr_service_fee_goes_to_the_wallets_own_fee_node(tmp_path: Path) -> None:
+    p = tmp_path / "tb.csv"
+    p.write_text(
+        "Transaction No,Transaction Time,Transaction Type,Counterparty,Amount (ETB),Status,Balance\n"
+        "DET8FJGUJ4,2024-08-01 09:00:00,Transfer Money,0911234567 - ABEBE K,1200.00,Completed,800.00\n"
+        "DET8FJGUJ7,2024-08-01 09:00:01,Service Fee,,6.00,Completed,794.00\n"
+    )
+    tx = fi.read(p, msisdn="0933456789").transactions
+    me = "msisdn:+251933456789"
+    assert tx[["sender", "receiver", "channel"]].values.tolist() == [
+        [me, "msisdn:+251911234567", "mobile_money"],
+        [me, "fee:" + me, "other"],
+    ]
