@@ -25,7 +25,7 @@ from finintel.ingest._registry import Frames, register_reader
 from ._tabular_read import read_statement
 from ._tabular_sheet import normalise_header
 from ._util import check_size
-from .mobile_money import MPESA
+from .mobile_money import MPESA, own_fees
 
 __all__ = ["MPESA_PDF", "read_mpesa_pdf"]
 
@@ -152,4 +152,5 @@ def read_mpesa_pdf(
         )
     if msisdn and not options.get("account"):
         options["account"] = msisdn
-    return read_statement(p, MPESA_PDF, grid=grid, meta_rows=meta, **options)
+    # charges to the wallet's own fee: node, as the CSV/Excel reader does
+    return own_fees(read_statement(p, MPESA_PDF, grid=grid, meta_rows=meta, **options))
