@@ -94,7 +94,7 @@ def run_dask(
     # a busy machine can take longer than the 30 s defaults to start and connect workers
     with dask.config.set({"distributed.comm.timeouts.connect": "120s", "distributed.comm.timeouts.tcp": "300s"}):
         cluster = (
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) if own else None
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") if own else None
         )
         client = Client(cluster if own else scheduler, timeout="120s")
         try:
