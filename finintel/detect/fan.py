@@ -38,7 +38,7 @@ def fan_in(
     significance: float = 1e-6,
     min_usual: float = 0.5,
     min_history: str = "35D",
-    exclude_namespaces: Sequence[str] = ("cash", "paybill"),
+    exclude_namespaces: Sequence[str] = ("cash", "paybill", "fee"),
 ) -> pd.DataFrame:
     """Flag accounts suddenly paid by many new, one-off senders: a collection or funnel account.
 
@@ -85,8 +85,9 @@ def fan_in(
         In the ledger's first `min_history`, a first contact with a counterparty met again later is taken
         as an existing relationship: with no history before the export starts, a monthly payroll or
         rent run there would otherwise look like a burst of new counterparties.
-    exclude_namespaces : sequence of str, default ("cash", "paybill")
-        Account-key namespaces that serve the public (cash agents and branches, tills, pay-bills): never
+    exclude_namespaces : sequence of str, default ("cash", "paybill", "fee")
+        Account-key namespaces that serve the public (cash agents and branches, tills, pay-bills) or are no
+        counterparty at all (an account's own charges, `fee:`): never
         alerted, and never counted as counterparties (cash paid in at ten agents is not ten senders).
 
     Returns
@@ -157,7 +158,7 @@ def fan_out(
     significance: float = 1e-6,
     min_usual: float = 0.5,
     min_history: str = "35D",
-    exclude_namespaces: Sequence[str] = ("cash", "paybill"),
+    exclude_namespaces: Sequence[str] = ("cash", "paybill", "fee"),
 ) -> pd.DataFrame:
     """Flag accounts suddenly paying many new, one-off receivers: a distributor or disbursement account.
 

@@ -145,3 +145,19 @@ def test_slow_collection_account_with_eleven_payers() -> None:
     # 0.6 * (0.6 + 0.4 * (11 / 10 - 1))
     assert alerts.at[0, "score"] == pytest.approx(0.384)
     assert fan_in(transactions(rows), slow_min_counterparties=12).empty
+
+
+def test_an_accounts_own_charges_node_is_not_a_counterparty_of_fan_out():
+    payer = "msisdn:+254711000001"
+    rows = [
+        (payer, f"msisdn:+2547220000{i:02d}", 5_000.0, f"2024-03-01 {8 + i // 2:02d}:{(i % 2) * 30:02d}")
+        for i in range(9)
+    ]
+    base = fan_out(transactions(rows), profile="KE", min_counterparties=10)
+    charged = rows + [(payer, f"fee:{payer}", 30.0, "2024-03-01 12:00")]
+    assert len(base) == 0
+    assert (
+        len(fan_out(transactions(charged), profile="KE", min_counterparties=10)) == 0
+    )  # the charge is not a tenth payee
+    tenth = rows + [(payer, "msisdn:+254733000000", 5_000.0, "2024-03-01 12:00")]
+    assert len(fan_out(transactions(tenth), profile="KE", min_counterparties=10)) == 1  # a tenth person is
