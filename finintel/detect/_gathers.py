@@ -68,7 +68,7 @@ def watchlist_gather(
 
     min_score, min_len = float(params["min_score"]), int(params["min_token_length"])
     max_block = int(params["max_block"])
-    variants, block, listed = _index(watchlist, min_len, normalize_name)
+    variants, block, listed = watchlist_index(watchlist, min_len, normalize_name)
     wallets = keyset(listed)
 
     def hit(raw: str | None) -> bool:  # the detector reads a missing name as ""; both fold to nothing
@@ -85,10 +85,11 @@ def watchlist_gather(
     return kept_rows(parts)
 
 
-def _index(
+def watchlist_index(
     watchlist: pd.DataFrame, min_len: int, normalize_name: Any
-) -> tuple[list[tuple[int, str, str, str]], dict[str, list[int]], set[str]]:
-    """The detector's name variants, blocking tokens and listed wallet keys (same construction)."""
+) -> tuple[list[tuple[int, str, str, str]], dict[str, list[int]], dict[str, int]]:
+    """A watch list's name variants ``(entry, field, original, normalized)``, blocking tokens
+    (token -> variants) and listed wallet keys (key -> entry): what the detector and its gather match on."""
     wl = watchlist.reset_index(drop=True)
     get = lambda c: wl[c].astype(object).fillna("").astype(str) if c in wl.columns else pd.Series("", index=wl.index)  # noqa: E731
     variants: list[tuple[int, str, str, str]] = []
@@ -102,10 +103,10 @@ def _index(
         for tok in set(norm.split()):
             if len(tok) >= min_len:
                 block[tok].append(v)
-    wallets = set()
-    for idents in get("identifiers"):
+    wallets: dict[str, int] = {}
+    for i, idents in enumerate(get("identifiers")):
         for ident in idents.split(";"):
             key = guess_key(ident.strip()) if ident.strip() else None
             if key and key_namespace(key) in ("eth", "trx", "btc"):
-                wallets.add(key)
+                wallets[key] = i
     return variants, block, wallets

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,10 @@ import numpy as np
 import pandas as pd
 
 from finintel.detect._alerts import make_alerts
-from finintel.detect._gathers import watchlist_gather
+from finintel.detect._gathers import watchlist_gather, watchlist_index
 from finintel.detect._registry import register
 from finintel.errors import InputError, MissingDependencyError
 from finintel.resolve.translit import canonical_tokens
-from finintel.schema.keys import guess_key, key_namespace
 
 __all__ = ["WATCHLIST_COLUMNS", "load_watchlist", "normalize_name", "watchlist"]
 
@@ -202,23 +200,7 @@ def watchlist(
         get("id").where(get("id") != "", "entry " + pd.Series(range(1, len(wl) + 1)).astype(str)),
         get("dataset"),
     )
-    variants: list[tuple[int, str, str, str]] = []  # (entry, field, original, normalized)
-    for i, (name, aliases) in enumerate(zip(get("name"), get("aliases"), strict=True)):
-        for field, text in [("name", name), *(("alias", a) for a in aliases.split(";"))]:
-            norm = normalize_name(text)
-            if norm:
-                variants.append((i, field, text.strip(), norm))
-    block: dict[str, list[int]] = defaultdict(list)
-    for v, (_, _, _, norm) in enumerate(variants):
-        for tok in set(norm.split()):
-            if len(tok) >= min_token_length:
-                block[tok].append(v)
-    wallets = {}
-    for i, idents in enumerate(get("identifiers")):
-        for ident in idents.split(";"):
-            key = guess_key(ident.strip()) if ident.strip() else None
-            if key and key_namespace(key) in ("eth", "trx", "btc"):
-                wallets[key] = i
+    variants, block, wallets = watchlist_index(watchlist, min_token_length, normalize_name)
     rows: list[dict[str, Any]] = []
     for side in sides:
         col = f"{side}_name"
